@@ -1,0 +1,226 @@
+"""Turn a CLI target into a model, built on the meta device.
+
+Targets:
+    path/to/file.py:Name     a class (nn.Module subclass), a factory function or a module instance
+    package.module:Name      the same, imported
+    hf:ClassName             a ``transformers`` model class built from its own default config
+
+Classes and factories are built under ``torch.device("meta")``: a 70B-parameter model costs no
+memory. A constructor that cannot run on meta is built on the CPU instead, and the target says so.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import json
+import sys
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .errors import ArchwiseError, did_you_mean
+
+__all__ = ["LoadedModel", "load_model", "parse_json_object"]
+
+_FORMS = "expected path/to/file.py:Name, package.module:Name or hf:ClassName"
+
+
+@dataclass
+class LoadedModel:
+    model: nn.Module
+    name: str
+    rebuild_on_cpu: Callable[[], nn.Module] | None = None  # for the real-run fallback
+    notes: list[str] = field(default_factory=list)
+
+
+def parse_json_object(text: str | None, option: str) -> dict[str, Any]:
+    """``'{"depth": 50}'`` → dict; anything else fails with one line naming the option.
+
+    Example:
+        >>> parse_json_object('{"depth": 50}', "--kwargs")
+        {'depth': 50}
+    """
+    if text is None or not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ArchwiseError(
+            f"{option} is not valid JSON ({err.msg} at column {err.colno}): {text!r}; "
+            f"expected an object such as '{{\"depth\": 50}}'"
+        ) from None
+    if not isinstance(value, dict):
+        raise ArchwiseError(f"{option} must be a JSON object such as '{{\"depth\": 50}}', found {type(value).__name__}: {text!r}")
+    return value
+
+
+def load_model(target: str, kwargs: dict[str, Any] | None = None, config: dict[str, Any] | None = None) -> LoadedModel:
+    """Build the model a target names, on the meta device where its constructor allows.
+
+    Example:
+        >>> load_model("hf:BertModel", config={"num_hidden_layers": 2}).model.config.num_hidden_layers
+        2
+    """
+    kwargs, config = kwargs or {}, config or {}
+    if target.startswith("hf:"):
+        if kwargs:
+            raise ArchwiseError("--kwargs applies to file and module targets; for hf: targets use --config")
+        return _load_hf(target[3:], config)
+    if config:
+        raise ArchwiseError("--config applies to hf: targets; for file and module targets use --kwargs")
+    source, sep, attr = target.rpartition(":")
+    if not sep or not source or not attr:
+        raise ArchwiseError(f"cannot read target '{target}': {_FORMS}")
+    module = _import_source(source)
+    obj = getattr(module, attr, None)
+    if obj is None:
+        defined = _model_like_names(module)
+        raise ArchwiseError(
+            f"'{source}' has no attribute '{attr}'{did_you_mean(attr, defined)}"
+            + (f"; it defines: {', '.join(defined[:12])}" if defined else "; it defines no nn.Module class or function")
+        )
+    return _build(obj, attr, kwargs)
+
+
+# --- file and module targets --------------------------------------------------------------------
+def _import_source(source: str) -> Any:
+    if source.endswith(".py") or "/" in source or "\\" in source:
+        path = Path(source)
+        if not path.is_file():
+            raise ArchwiseError(f"file '{source}' not found (relative paths start at {Path.cwd()}); {_FORMS}")
+        name = f"archwise_target_{abs(hash(str(path.resolve())))}"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ArchwiseError(f"cannot load '{source}' as Python source; {_FORMS}")
+        module = importlib.util.module_from_spec(spec)
+        sys.path.insert(0, str(path.parent.resolve()))
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except Exception as err:
+            sys.modules.pop(name, None)
+            raise ArchwiseError(f"cannot load '{source}': {_error_line(err)}") from err
+        finally:
+            sys.path.remove(str(path.parent.resolve()))
+        return module
+    try:
+        return importlib.import_module(source)
+    except ModuleNotFoundError as err:
+        raise ArchwiseError(f"cannot import module '{source}': {err}; {_FORMS}") from err
+    except Exception as err:
+        raise ArchwiseError(f"cannot import module '{source}': {_error_line(err)}") from err
+
+
+def _model_like_names(module: Any) -> list[str]:
+    names = []
+    for name, obj in vars(module).items():
+        if name.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+            continue
+        if (inspect.isclass(obj) and issubclass(obj, nn.Module)) or inspect.isfunction(obj):
+            names.append(name)
+    return names
+
+
+def _build(obj: Any, name: str, kwargs: dict[str, Any]) -> LoadedModel:
+    if isinstance(obj, nn.Module):
+        if kwargs:
+            raise ArchwiseError(f"'{name}' is a model instance, so --kwargs has nothing to construct; name its class or a factory")
+        return LoadedModel(obj, name)
+    if not callable(obj):
+        raise ArchwiseError(f"'{name}' is a {type(obj).__name__}, not an nn.Module class, factory function or instance")
+    try:
+        inspect.signature(obj).bind(**kwargs)
+    except TypeError as err:
+        accepted = _parameters(obj)
+        raise ArchwiseError(
+            f"cannot call {name}(**kwargs): {err}; it accepts {accepted or 'no arguments'}; "
+            "pass arguments with --kwargs '{\"name\": value}'"
+        ) from None
+    except ValueError:
+        pass  # no signature (a builtin): let the call itself report
+
+    def build(device: str) -> nn.Module:
+        with torch.device(device), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            model = obj(**kwargs)
+        if not isinstance(model, nn.Module):
+            raise ArchwiseError(f"{name}(**kwargs) returned a {type(model).__name__}, expected a torch.nn.Module")
+        return model
+
+    try:
+        return LoadedModel(build("meta"), name, rebuild_on_cpu=lambda: build("cpu"))
+    except ArchwiseError:
+        raise
+    except Exception as meta_err:
+        try:
+            model = build("cpu")
+        except Exception as err:
+            raise ArchwiseError(f"building {name} failed: {_error_line(err)}") from err
+        note = f"built on the CPU: its constructor cannot run on the meta device ({_error_line(meta_err)})"
+        return LoadedModel(model, name, notes=[note])
+
+
+def _parameters(obj: Any) -> str:
+    try:
+        params = inspect.signature(obj).parameters
+    except (TypeError, ValueError):
+        return ""
+    return ", ".join(p for p in params if p not in ("self", "args", "kwargs"))
+
+
+def _error_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()[0] if str(err).strip() else ""
+    where = f" (line {err.lineno})" if isinstance(err, SyntaxError) and err.lineno else ""
+    return f"{type(err).__name__}: {text}{where}" if text else type(err).__name__
+
+
+# --- transformers -------------------------------------------------------------------------------
+def _load_hf(name: str, overrides: dict[str, Any]) -> LoadedModel:
+    try:
+        import transformers
+    except ImportError as err:  # pragma: no cover - transformers is a dependency
+        raise ArchwiseError("hf: targets need the transformers package: pip install transformers") from err
+    transformers.logging.set_verbosity_error()
+    cls = getattr(transformers, name, None) if name.isidentifier() else None
+    if cls is None:
+        candidates = [n for n in dir(transformers) if n.endswith(("Model", "LMHeadModel")) or "For" in n]
+        raise ArchwiseError(f"transformers has no model class '{name}'{did_you_mean(name, candidates)}; "
+                            "use a class name such as hf:BertModel or hf:LlamaForCausalLM")
+    if not (inspect.isclass(cls) and issubclass(cls, transformers.PreTrainedModel)):
+        raise ArchwiseError(f"transformers.{name} is not a model class (a PreTrainedModel subclass); try hf:{name}Model")
+    config_class = cls.config_class
+    known = _config_fields(config_class)
+    for key in overrides:
+        if key not in known:
+            raise ArchwiseError(f"unknown field '{key}' for {config_class.__name__}{did_you_mean(key, known)}; "
+                                f"see {config_class.__name__} in the transformers documentation for its fields")
+    try:
+        config = config_class(**overrides)
+    except Exception as err:
+        raise ArchwiseError(f"invalid --config for {config_class.__name__}: {_error_line(err)}") from err
+
+    def build(device: str) -> nn.Module:
+        with torch.device(device), warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return cls(config)
+
+    try:
+        model = build("meta")
+    except Exception as err:
+        raise ArchwiseError(f"building transformers.{name} from its config failed: {_error_line(err)}") from err
+    return LoadedModel(model, name, rebuild_on_cpu=lambda: build("cpu"))
+
+
+def _config_fields(config_class: Any) -> set[str]:
+    default = config_class()
+    properties = {n for n, v in inspect.getmembers(config_class) if isinstance(v, property) and not n.startswith("_")}
+    fields = properties | set(default.to_dict()) | set(getattr(config_class, "attribute_map", {}) or {})
+    fields |= {p for p in inspect.signature(config_class.__init__).parameters if p not in ("self", "kwargs")}
+    return fields

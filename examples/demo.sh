@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# `make demo`: profile a few bundled models. Later issues grow this into design → ladder → report.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+run() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+
+# A small residual CNN, with the per-layer table: params and FLOPs add up to the totals.
+run archwise profile examples/models.py:ResNet --input 8x3x32x32 --per-layer
+# The seed's anti-pattern: 20 plain convolutions and no skip connection.
+run archwise profile examples/models.py:PlainCNN --input 8x3x32x32 --kwargs '{"depth": 20}'
+# ResNet-50 from transformers' own config (ImageNet's 1000 classes): no weights, no download.
+run archwise profile hf:ResNetForImageClassification --input 1x3x224x224 --config '{"num_labels": 1000}'
+# Llama-3-70B at 4096 tokens, on the meta device: seconds, and no memory for its 282 GB of weights.
+run archwise profile hf:LlamaForCausalLM --input int64:1x4096 --config \
+  '{"hidden_size": 8192, "intermediate_size": 28672, "num_hidden_layers": 80, "num_attention_heads": 64, "num_key_value_heads": 8, "vocab_size": 128256}'
+# A graph network: its self-loop handling needs tensor values, so archwise falls back to a real run.
+run archwise profile examples/models.py:GCN --input 100x16 --input int64:2x400:0..100

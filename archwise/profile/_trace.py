@@ -31,62 +31,15 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils._pytree import tree_flatten, tree_unflatten
 from torch.utils.weak import WeakTensorKeyDictionary
 
-from .flops import SPARSE_AGGREGATION_OPS, _aggregation_source, count_flops
+from ._ops import (
+    ACTIVATION_OPS, ATTENTION_OPS, CONV_OPS, EMBEDDING_OPS, MATMUL_OPERANDS, NORM_OPS, POOL_OPS,
+    RECURRENT_MODULES, SOFTMAX_OPS, aten, family_of_class, is_spatial_mean,
+)
+from .flops import SPARSE_AGGREGATION_OPS, aggregation_source, count_flops
 
 PARAM = -1
 CONST = -2
 _TAG = "archwise_module"
-
-aten = torch.ops.aten
-
-# Which operands of a matrix product are the two matrices.
-_MATMUL_OPERANDS = {
-    aten.mm: (0, 1), aten.bmm: (0, 1), aten.mv: (0, 1),
-    aten.addmm: (1, 2), aten.baddbmm: (1, 2), aten.addbmm: (1, 2), aten.addmv: (1, 2),
-    aten._addmm_activation: (1, 2),
-}
-_CONV_OPS = {
-    aten.convolution, aten._convolution, aten.convolution_overrideable, aten.cudnn_convolution,
-    aten.mkldnn_convolution, aten._slow_conv2d_forward, aten.slow_conv3d_forward,
-    aten.cudnn_convolution_transpose, aten.slow_conv_transpose2d, aten.slow_conv_transpose3d,
-}
-_ATTENTION_OPS = {
-    aten._scaled_dot_product_flash_attention_for_cpu, aten._scaled_dot_product_flash_attention,
-    aten._scaled_dot_product_efficient_attention, aten._scaled_dot_product_cudnn_attention,
-    aten._scaled_dot_product_fused_attention_overrideable, aten._flash_attention_forward,
-    aten._efficient_attention_forward, aten._native_multi_head_attention,
-    aten._transformer_encoder_layer_fwd,
-}
-_SOFTMAX_OPS = {aten._softmax, aten._safe_softmax, aten.softmax, aten._log_softmax}
-_NORM_OPS = {
-    aten.native_batch_norm: "batch_norm", aten._native_batch_norm_legit: "batch_norm",
-    aten._native_batch_norm_legit_no_training: "batch_norm", aten.cudnn_batch_norm: "batch_norm",
-    aten.native_layer_norm: "layer_norm", aten.native_group_norm: "group_norm",
-    aten._fused_rms_norm: "rms_norm",
-}
-_ACTIVATION_OPS = {
-    aten.relu: "relu", aten.relu_: "relu", aten.gelu: "gelu", aten.gelu_: "gelu", aten.silu: "silu",
-    aten.silu_: "silu", aten.sigmoid: "sigmoid", aten.sigmoid_: "sigmoid", aten.tanh: "tanh",
-    aten.tanh_: "tanh", aten.leaky_relu: "leaky_relu", aten.leaky_relu_: "leaky_relu", aten.elu: "elu",
-    aten.elu_: "elu", aten.hardswish: "hardswish", aten.hardswish_: "hardswish",
-    aten.hardsigmoid: "hardsigmoid", aten.hardsigmoid_: "hardsigmoid", aten.mish: "mish",
-    aten.mish_: "mish", aten.softplus: "softplus", aten._prelu_kernel: "prelu", aten.glu: "glu",
-    aten.hardtanh: "hardtanh", aten.hardtanh_: "hardtanh", aten.log_sigmoid_forward: "log_sigmoid",
-}
-_POOL_OPS = {
-    aten.max_pool2d_with_indices, aten.max_pool3d_with_indices, aten.max_pool1d, aten.max_pool2d,
-    aten.avg_pool1d, aten.avg_pool2d, aten.avg_pool3d, aten._adaptive_avg_pool2d,
-    aten._adaptive_avg_pool3d, aten.adaptive_max_pool2d, aten.adaptive_max_pool3d, aten.mean,
-}
-# Modules that compute an activation or a norm elementwise (HF's NewGELUActivation, LlamaRMSNorm):
-# the family comes from the class name, and the ops inside them do not add families of their own.
-_FAMILY_BY_CLASS = (
-    ("GELU", "gelu"), ("SiLU", "silu"), ("Swish", "silu"), ("Mish", "mish"),
-    ("RMSNorm", "rms_norm"), ("RmsNorm", "rms_norm"),
-)
-_EMBEDDING_OPS = {aten.embedding, aten._embedding_bag, aten.embedding_bag}
-_RECURRENT_MODULES = (nn.RNNBase, nn.RNNCellBase)
-
 
 @dataclass
 class Node:
@@ -120,6 +73,7 @@ class TraceFailure:
     """Where a forward failed: the op (if it was an op), the module stack and its input shapes."""
 
     op: str | None
+    op_shapes: list[tuple[int, ...]]  # shapes of the failing op's tensor arguments
     module: str
     module_type: str
     input_shapes: list[tuple[int, ...]] = field(default_factory=list)
@@ -185,7 +139,6 @@ class Tracer(TorchDispatchMode):
         for order, (path, module) in enumerate(model.named_modules()):
             self.paths[id(module)] = path
             self.stats[path] = ModuleStats(path, type(module).__name__, order=10**9 + order)
-        self._modules = {id(m): m for m in model.modules()}
         self.calls_seen = 0
         self.stack: list[str] = []
         self.frames: list[tuple[str, list[tuple[int, ...]]]] = []
@@ -193,9 +146,9 @@ class Tracer(TorchDispatchMode):
         self.outputs: list[int] = []
         self.families: dict[str, int] = {}
         self.flops_by_op: dict[str, list[int]] = {}
-        self.failure: TraceFailure | None = None
         self.forward_bytes = 0  # bytes of new tensors the forward made (views and in-place results excluded)
         self._failed_op: str | None = None
+        self._failed_shapes: list[tuple[int, ...]] = []
         self._tmap = WeakTensorKeyDictionary()  # tensor -> node index, PARAM or CONST
         self._producer = WeakTensorKeyDictionary()  # tensor -> path of the module whose op made it
         self._collapse: list[tuple[nn.Module, list[int]]] = []
@@ -242,13 +195,13 @@ class Tracer(TorchDispatchMode):
         shapes = [_shape(t) for t in tensors_in(args)]
         self.frames.append((path, shapes))
         stats = self.stats[path]
-        if self.phase == "forward" and (family := _family_of_class(stats.type)):
+        if self.phase == "forward" and (family := family_of_class(stats.type)):
             self._family(family, len(self.nodes))
         if stats.calls == 0:
             stats.order = self.calls_seen
             self.calls_seen += 1
         stats.calls += 1
-        if self.phase == "forward" and isinstance(module, _RECURRENT_MODULES):
+        if self.phase == "forward" and isinstance(module, RECURRENT_MODULES):
             preds = [tag for t in tensors_in(args) if (tag := self._tmap.get(t)) is not None and tag >= 0]
             self._collapse.append((module, preds))
 
@@ -286,6 +239,7 @@ class Tracer(TorchDispatchMode):
             out = func(*args, **kwargs)
         except Exception:
             self._failed_op = f"aten.{func.overloadpacket.__name__}"
+            self._failed_shapes = [_shape(t) for t in _tensors(args)]
             raise
         flops = count_flops(func, args, kwargs, out)
         if self.phase == "forward":
@@ -328,15 +282,15 @@ class Tracer(TorchDispatchMode):
         for t in outs:
             self._tmap[t] = result
         if func.overloadpacket in SPARSE_AGGREGATION_OPS:
-            src = _aggregation_source(func, args, kwargs)
+            src = aggregation_source(func, args, kwargs)
             return isinstance(src, torch.Tensor) and self._tag_of(src) >= 0
         return False
 
     def _classify(self, node: Node, func: Any, args: tuple, path: str) -> None:
         packet = func.overloadpacket
-        in_family_module = bool(self.stack) and _family_of_class(self.stats[self.stack[-1]].type) is not None
-        if packet in _MATMUL_OPERANDS:
-            i, j = _MATMUL_OPERANDS[packet]
+        in_family_module = bool(self.stack) and family_of_class(self.stats[self.stack[-1]].type) is not None
+        if packet in MATMUL_OPERANDS:
+            i, j = MATMUL_OPERANDS[packet]
             a, b = args[i], args[j]
             ta, tb = self._tag_of(a), self._tag_of(b)
             if ta >= 0 and tb == PARAM:
@@ -347,36 +301,36 @@ class Tracer(TorchDispatchMode):
                 node.flag = "act_matmul"
             if node.kind:
                 self._family("linear", node.idx)
-        elif packet in _CONV_OPS:
+        elif packet in CONV_OPS:
             if self._tag_of(args[0]) >= 0 and self._tag_of(args[1]) == PARAM:
                 node.weight, node.kind, node.width = 1, "convolution", int(node.shape[1]) if len(node.shape) > 1 else None
                 self._family("convolution", node.idx)
-        elif packet in _ATTENTION_OPS:
+        elif packet in ATTENTION_OPS:
             self._family("attention", node.idx)
-        elif packet in _SOFTMAX_OPS:
+        elif packet in SOFTMAX_OPS:
             node.flag = "softmax"
             if self._near_act_matmul(node):
                 self._family("attention", node.idx)
-        elif in_family_module and (packet in _NORM_OPS or packet in _ACTIVATION_OPS):
+        elif in_family_module and (packet in NORM_OPS or packet in ACTIVATION_OPS):
             pass
-        elif packet in _NORM_OPS:
-            kind = _NORM_OPS[packet]
+        elif packet in NORM_OPS:
+            kind = NORM_OPS[packet]
             if "InstanceNorm" in self.stats[path].type:
                 kind = "instance_norm"
             self._family(kind, node.idx)
-        elif packet in _ACTIVATION_OPS:
-            name = _ACTIVATION_OPS[packet]
+        elif packet in ACTIVATION_OPS:
+            name = ACTIVATION_OPS[packet]
             if name == "hardtanh" and len(args) >= 3 and args[1] == 0 and args[2] == 6:
                 name = "relu6"
             self._family(name, node.idx)
-        elif packet in _POOL_OPS:
-            if packet != aten.mean or _is_spatial_mean(args):
+        elif packet in POOL_OPS:
+            if packet != aten.mean or is_spatial_mean(args):
                 self._family("pooling", node.idx)
-        elif packet in _EMBEDDING_OPS:
+        elif packet in EMBEDDING_OPS:
             if self._tag_of(args[0]) == PARAM:
                 self._family("embedding", node.idx)
         elif packet in SPARSE_AGGREGATION_OPS:
-            src = _aggregation_source(func, args, {})
+            src = aggregation_source(func, args, {})
             if isinstance(src, torch.Tensor) and self._tag_of(src) >= 0:
                 self._family("message_passing", node.idx)
         elif packet in (aten.add, aten.add_):
@@ -423,21 +377,10 @@ class Tracer(TorchDispatchMode):
         self.families.setdefault(name, idx)
 
     def record_failure(self) -> TraceFailure:
+        """Where the pass stopped: the innermost module still running, the shapes it received, the op."""
         path, shapes = self.frames[-1] if self.frames else ("", [])
-        self.failure = TraceFailure(self._failed_op, path, self.stats[path].type if path in self.stats else "?", shapes)
-        return self.failure
-
-
-def _is_spatial_mean(args: tuple) -> bool:
-    """A mean over the spatial dims of an image-like (N, C, H, W[, D]) tensor: global average pooling."""
-    x, dims = args[0], args[1] if len(args) > 1 else None
-    if not isinstance(x, torch.Tensor) or x.dim() < 4 or not dims:
-        return False
-    return all((d % x.dim()) >= 2 for d in dims)
-
-
-def _family_of_class(name: str) -> str | None:
-    return next((family for key, family in _FAMILY_BY_CLASS if key in name), None)
+        return TraceFailure(self._failed_op, self._failed_shapes, path,
+                            self.stats[path].type if path in self.stats else "?", shapes)
 
 
 def _onto_meta(args: tuple, kwargs: dict) -> tuple[tuple, dict]:

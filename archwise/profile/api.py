@@ -228,10 +228,15 @@ def _first_line(err: BaseException) -> str:
 
 def _model_failure_message(model: nn.Module, failure: TraceFailure, err: BaseException, args: list, kwargs: dict) -> str:
     given = ", ".join(_describe_all(args, kwargs))
-    shapes = ", ".join("x".join(map(str, s)) or "scalar" for s in failure.input_shapes) or "no tensors"
+    shapes = _shapes(failure.input_shapes) or "no tensors"
     where = f"module '{failure.module}' ({failure.module_type})" if failure.module else f"the forward of {type(model).__name__}"
-    return (f"the model failed in {where}, which received {shapes}: {_first_line(err)}; "
+    op = f"{failure.op}({_shapes(failure.op_shapes)}) raised " if failure.op else ""
+    return (f"the model failed in {where}, which received {shapes}: {op}{_first_line(err)}; "
             f"check the input shapes (the model was given {given})")
+
+
+def _shapes(shapes: list[tuple[int, ...]]) -> str:
+    return ", ".join("x".join(map(str, s)) or "scalar" for s in shapes)
 
 
 def _describe(item: InputSpec | torch.Tensor) -> str:

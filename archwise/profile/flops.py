@@ -136,7 +136,7 @@ def _addmm_activation(self, mat1, mat2, *args, out=None, **kwargs) -> int:
     return 2 * mat1.shape[0] * mat1.shape[1] * mat2.shape[1]
 
 
-def _aggregation_source(func: Any, args: tuple, kwargs: dict) -> torch.Tensor | None:
+def aggregation_source(func: Any, args: tuple, kwargs: dict) -> torch.Tensor | None:
     """The tensor being aggregated by a sum/mean scatter, or None if ``func`` is not one."""
     packet = func.overloadpacket
     if packet in (aten.scatter_add, aten.scatter_add_, aten.index_add, aten.index_add_):
@@ -169,7 +169,7 @@ def count_flops(func: Any, args: tuple, kwargs: dict, out: Any) -> int:
     if formula is not None:
         return int(formula(*args, **kwargs, out_val=out))
     if packet in SPARSE_AGGREGATION_OPS:
-        src = _aggregation_source(func, args, kwargs)
+        src = aggregation_source(func, args, kwargs)
         if isinstance(src, torch.Tensor) and (src.dtype.is_floating_point or src.dtype.is_complex):
             return 2 * src.numel()
     return 0

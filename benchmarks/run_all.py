@@ -1,0 +1,15 @@
+"""Run every benchmark; each prints its table and writes its JSON under benchmarks/results/."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+BENCHMARKS = ["profile_vs_anchors.py"]
+
+if __name__ == "__main__":
+    for script in BENCHMARKS:
+        print(f"== {script}", flush=True)
+        subprocess.run([sys.executable, str(HERE / script), *sys.argv[1:]], check=True)

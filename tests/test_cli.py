@@ -66,7 +66,7 @@ def test_module_target_and_kwargs():
 def test_fallback_is_reported():
     result = run("profile", f"{MODELS}:GCN", "--input", "20x16", "--input", "int64:2x60:0..20")
     assert result.exit_code == 0, result.output
-    assert "method real" in result.stdout and "note: meta run stopped in 'conv1' (GCNConv)" in result.stdout
+    assert "method real" in result.stdout and "note: meta run stopped in module 'conv1' (GCNConv)" in result.stdout
 
 
 BAD_INPUTS = [

@@ -105,7 +105,7 @@ def _run(model: nn.Module, args: list, kwargs: dict, *, real: bool, backward: bo
             failure = tracer.record_failure()
             if not real and _is_meta_limitation(err, failure):
                 raise _MetaUnsupported(failure, err, _real_run_estimate(model, tracer.forward_bytes)) from err
-            raise ArchwiseError(_model_failure_message(model, failure, err, args, kwargs)) from err
+            raise ArchwiseError(_model_failure_message(failure, err, args, kwargs)) from err
     return tracer
 
 
@@ -169,14 +169,19 @@ def _is_meta_limitation(err: BaseException, failure: TraceFailure) -> bool:
     return "meta" in text or "data-dependent" in text or "data dependent" in text
 
 
+def _where(failure: TraceFailure) -> str:
+    if failure.module:
+        return f"module '{failure.module}' ({failure.module_type})"
+    return f"the model's own forward ({failure.module_type})"
+
+
 def _fallback_note(stop: _MetaUnsupported) -> str:
     f = stop.failure
-    where = f"in '{f.module}' ({f.module_type})" if f.module else f"in the model's forward ({f.module_type})"
     if _needs_values(stop.error, f):
         why = f"{f.op or 'an op'} needs tensor values (its output shape depends on them), which meta tensors lack"
     else:
         why = f"{f.op or 'an operation'} cannot run on meta tensors ({_first_line(stop.error)})"
-    return f"meta run stopped {where}: {why}; profiled with a real run on the CPU at the same shapes"
+    return f"meta run stopped in {_where(f)}: {why}; profiled with a real run on the CPU at the same shapes"
 
 
 def _model_for_real_run(model: nn.Module, stop: _MetaUnsupported,
@@ -184,7 +189,7 @@ def _model_for_real_run(model: nn.Module, stop: _MetaUnsupported,
     needed, available = stop.estimate_bytes, _available_memory()
     if available is not None and needed > _REAL_RUN_HEADROOM * available:
         raise ArchwiseError(
-            f"the meta run stopped at {stop.failure.op or 'an op'} in '{stop.failure.module}' and a real run on "
+            f"the meta run stopped at {stop.failure.op or 'an op'} in {_where(stop.failure)} and a real run on "
             f"the CPU would need about {_gb(needed)} (weights, gradients and activations) but only {_gb(available)} "
             "is available; profile a smaller configuration of the model (fewer layers, a smaller batch)"
         ) from stop.error
@@ -226,10 +231,10 @@ def _first_line(err: BaseException) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
-def _model_failure_message(model: nn.Module, failure: TraceFailure, err: BaseException, args: list, kwargs: dict) -> str:
+def _model_failure_message(failure: TraceFailure, err: BaseException, args: list, kwargs: dict) -> str:
     given = ", ".join(_describe_all(args, kwargs))
     shapes = _shapes(failure.input_shapes) or "no tensors"
-    where = f"module '{failure.module}' ({failure.module_type})" if failure.module else f"the forward of {type(model).__name__}"
+    where = _where(failure)
     op = f"{failure.op}({_shapes(failure.op_shapes)}) raised " if failure.op else ""
     return (f"the model failed in {where}, which received {shapes}: {op}{_first_line(err)}; "
             f"check the input shapes (the model was given {given})")

@@ -92,7 +92,7 @@ def test_gcn_matches_hand_formula_with_self_loops(examples):
     edges = torch.stack([src, dst])
     p = archwise.profile(examples.GCN(fin, hidden, classes), [torch.randn(n, fin), edges])
     assert p.method == "real"
-    assert "needs tensor values" in p.notes[0]
+    assert "needs tensor values" in p.notes[0] and "module 'conv1' (GCNConv)" in p.notes[0]
     # Each layer: X·W (n·fin·fout) and the sparse product Â·(XW) over e + n edges (one MAC per element).
     assert p.macs_forward == n * fin * hidden + (e + n) * hidden + n * hidden * classes + (e + n) * classes
 
@@ -146,3 +146,14 @@ def test_mixed_inputs_keyword_and_dtype():
     p = archwise.profile(Embed(), {"tokens": ((2, 5), torch.int64), "scale": (2, 5, 1)})
     assert p.inputs == ("tokens=int64:2x5", "scale=2x5x1")
     assert p.macs_forward == 2 * 5 * 8 * 2
+
+
+def test_real_run_that_cannot_fit_says_what_failed():
+    with torch.device("meta"):
+        huge = NeedsValues(nn.Linear(300_000, 300_000))  # 360 GB of float32 weights, on meta only
+    with pytest.raises(archwise.ArchwiseError) as err:
+        archwise.profile(huge, [(1, 300_000)])
+    message = str(err.value)
+    assert "the meta run stopped at aten.index in the model's own forward (NeedsValues)" in message
+    assert "would need about 7" in message and "GB" in message and "is available" in message
+    assert "\n" not in message

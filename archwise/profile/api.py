@@ -1,7 +1,7 @@
 """``archwise.profile``: run one forward and backward pass on the meta device and read it.
 
-The model's parameters and buffers are swapped for meta stand-ins with
-``torch.func.functional_call`` (the model's own tensors are untouched and nothing is copied),
+The model's parameters and buffers are swapped for meta stand-ins for the whole pass (the
+model's own tensors are untouched and nothing is copied),
 the inputs are meta tensors, and a ``Tracer`` records the pass. Where an op has no meta kernel
 (``nonzero`` and other data-dependent ops, common in graph layers) the pass is repeated for real
 on the CPU at the same shapes, if it fits in memory, and the result says so.
@@ -19,6 +19,7 @@ from torch import nn
 
 from ..errors import ArchwiseError
 from ..spec import InputSpec, dtype_name, normalize_inputs
+from ._step import swapped
 from ._trace import Tracer, TraceFailure
 from .result import LayerProfile, ModelProfile, ParamStats
 from .structure import analyze
@@ -92,9 +93,9 @@ def _run(model: nn.Module, args: list, kwargs: dict, *, real: bool, backward: bo
     call_kwargs = {k: _input_tensor(v, real, generator) for k, v in kwargs.items()}
     tracer = Tracer(model, param_ids, to_meta=not real)
     tracer.add_inputs([*call_args, *call_kwargs.values()])
-    with torch.enable_grad(), torch.random.fork_rng(devices=[]), tracer.attached():
+    with torch.enable_grad(), torch.random.fork_rng(devices=[]), swapped(model, swap), tracer.attached():
         try:
-            out = torch.func.functional_call(model, swap, tuple(call_args), call_kwargs, strict=False)
+            out = model(*call_args, **call_kwargs)
             outs = tracer.finish_forward(out)
             roots = list({id(t): t for t in outs if t.requires_grad and t.is_floating_point()}.values())
             if backward and roots:

@@ -6,17 +6,18 @@ Example:
     36
 """
 
+from .devices import DEVICES, Device, get_device
 from .errors import ArchwiseError
 from .profile import (
-    InferenceMemory, LayerProfile, ModelProfile, ParamStats, SkipConnection, Structure, TrainingMemory, WeightedLayer,
-    measure_training_peak, profile, simulate_inference, simulate_training,
+    FitReport, InferenceMemory, LayerProfile, ModelProfile, ParamStats, SkipConnection, Structure, TrainingMemory, WeightedLayer,
+    fit, measure_training_peak, profile, simulate_inference, simulate_training,
 )
 from .spec import InputSpec, parse_input
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "profile", "simulate_training", "simulate_inference", "measure_training_peak", "TrainingMemory",
+    "profile", "fit", "FitReport", "simulate_training", "simulate_inference", "measure_training_peak", "TrainingMemory",
     "InferenceMemory", "ModelProfile", "LayerProfile", "ParamStats", "Structure", "SkipConnection", "WeightedLayer",
-    "InputSpec", "parse_input", "ArchwiseError", "__version__",
+    "Device", "DEVICES", "get_device", "InputSpec", "parse_input", "ArchwiseError", "__version__",
 ]

@@ -77,9 +77,22 @@ def profile_command(
     config: Annotated[str | None, typer.Option("--config", help="JSON object of config fields for hf: targets.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of tables.")] = False,
     per_layer: Annotated[bool, typer.Option("--per-layer", help="Add the per-layer table.")] = False,
+    train: Annotated[bool, typer.Option("--train", help="Simulate one training step's memory.")] = False,
+    optimizer: Annotated[str, typer.Option("--optimizer", help="sgd, momentum, adam, adamw or adafactor.")] = "adamw",
+    precision: Annotated[str, typer.Option("--precision", help="fp32, bf16, fp16, bf16-mixed or fp16-mixed.")] = "fp32",
+    checkpointing: Annotated[bool, typer.Option("--checkpointing", help="Checkpoint each repeated block.")] = False,
+    device: Annotated[str | None, typer.Option("--device", help="A device to fit on (see archwise devices).")] = None,
+    memory: Annotated[str | None, typer.Option("--memory", help="A GPU memory size to fit in, e.g. 24GB.")] = None,
+    gpus: Annotated[int, typer.Option("--gpus", help="Data-parallel GPUs for the multi-GPU plans.")] = 1,
+    sharding: Annotated[str | None, typer.Option("--sharding", help="ddp, zero1, zero2, zero3 or fsdp.")] = None,
+    headroom: Annotated[float, typer.Option("--headroom", help="Share of device memory kept free.")] = 0.1,
+    seq_len: Annotated[int | None, typer.Option("--seq-len", help="Tokens for the inference memory (KV cache).")] = None,
+    batch_search: Annotated[bool, typer.Option("--batch-search/--no-batch-search",
+                                               help="Search the largest batch that fits.")] = True,
+    measure: Annotated[bool, typer.Option("--measure", help="Time the model for real on this CPU.")] = False,
     debug: DebugOption = False,
 ) -> None:
-    """Parameters, FLOPs (forward and backward) and structure of a model, on the meta device."""
+    """Parameters, FLOPs, structure and (with --train, --device) memory and fit of a model."""
 
     def work() -> None:
         from .loading import load_model, parse_json_object
@@ -91,13 +104,76 @@ def profile_command(
             raise ArchwiseError("profile needs at least one --input, such as --input 1x3x224x224 or --input int64:1x128")
         specs = [parse_input(text) for text in inputs]
         loaded = load_model(target, parse_json_object(kwargs, "--kwargs"), parse_json_object(config, "--config"))
-        result = profile(loaded.model, specs, _rebuild_on_cpu=loaded.rebuild_on_cpu)
+        result = profile(loaded.model, specs, train=train, optimizer=optimizer, precision=precision,
+                         checkpointing=checkpointing, device=device, memory=memory, gpus=gpus, sharding=sharding,
+                         headroom=headroom, seq_len=seq_len, search_batch=batch_search, measure=measure,
+                         _rebuild_on_cpu=loaded.rebuild_on_cpu)
         if loaded.notes:
             result = _with_notes(result, loaded.notes)
         if as_json:
             sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
         else:
             print_profile(result, per_layer=per_layer)
+        verdict = result.fit
+        if verdict is not None and not verdict.fits and verdict.max_batch_size is None and batch_search:
+            raise ArchwiseError(f"{result.model} does not fit on {verdict.device_title} ({verdict.mode}) even at a "
+                                "batch of 1 with these settings; see the remedies above")
+
+    _guard(debug, work)
+
+
+@app.command("calibrate")
+def calibrate_command(
+    quick: Annotated[bool, typer.Option("--quick", help="Shorter measurements (less precise).")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Measure this CPU (matmul and convolution FLOP/s, memory bandwidth, per-op overhead) for latency predictions."""
+
+    def work() -> None:
+        from rich.progress import Progress
+
+        from .devices import calibration_path
+        from .profile.latency import calibrate
+
+        steps = 5
+        with Progress(transient=True) as progress:
+            task = progress.add_task("calibrating", total=steps)
+
+            def on_step(step: str) -> None:
+                progress.update(task, description=f"measuring {step}", advance=1 if progress.tasks[0].description
+                                != "calibrating" else 0)
+
+            result = calibrate(on_step, quick=quick)
+            progress.update(task, completed=steps)
+        flops = result["kind_flops"]
+        typer.echo(f"matmul fp32 {flops['matmul']['fp32'] / 1e9:,.1f} GFLOP/s · bf16 {flops['matmul']['bf16'] / 1e9:,.1f} "
+                   f"GFLOP/s · conv fp32 {flops['conv']['fp32'] / 1e9:,.1f} GFLOP/s · copy bandwidth "
+                   f"{result['bandwidth'] / 1e9:,.1f} GB/s · per-op overhead {result['op_overhead_s'] * 1e6:.1f} µs")
+        typer.echo(f"saved to {calibration_path()}")
+
+    _guard(debug, work)
+
+
+@app.command("devices")
+def devices_command(
+    sources: Annotated[bool, typer.Option("--sources", help="Show where each figure comes from.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """The device catalog: memory, peak FLOP/s per dtype and memory bandwidth, with sources."""
+
+    def work() -> None:
+        from dataclasses import asdict
+
+        from .devices import DEVICES, local_cpu
+        from .report.memory import render_devices
+        from .report.terminal import make_console
+
+        catalog = [*DEVICES.values(), local_cpu()]
+        if as_json:
+            sys.stdout.write(json.dumps([asdict(d) for d in catalog], indent=2, default=list) + "\n")
+        else:
+            make_console().print(render_devices(catalog, sources=sources))
 
     _guard(debug, work)
 

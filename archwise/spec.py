@@ -20,7 +20,8 @@ import torch
 
 from .errors import ArchwiseError, did_you_mean
 
-__all__ = ["InputSpec", "parse_dtype", "parse_input", "normalize_inputs", "DTYPES"]
+__all__ = ["InputSpec", "parse_dtype", "parse_input", "normalize_inputs", "DTYPES", "parse_bytes", "parse_duration",
+           "with_batch"]
 
 DTYPES: dict[str, torch.dtype] = {
     "float32": torch.float32, "float": torch.float32, "fp32": torch.float32,
@@ -227,3 +228,69 @@ def normalize_inputs(inputs: Any) -> tuple[list[InputSpec | torch.Tensor], dict[
         else:
             args.append(spec)
     return args, kwargs
+
+
+_BYTE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
+               "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40}
+_TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "sec": 1.0}
+
+
+def _split_number(text: str) -> tuple[float, str] | None:
+    text = text.strip().replace("_", "")
+    i = 0
+    while i < len(text) and (text[i].isdigit() or text[i] == "."):
+        i += 1
+    try:
+        return float(text[:i]), text[i:].strip().lower()
+    except ValueError:
+        return None
+
+
+def parse_bytes(text: str | int) -> int:
+    """A memory size: ``"24GB"``, ``"24 GiB"``, ``"24gb"``, ``"512MiB"`` or a number of bytes.
+
+    Units are binary (GB = GiB = 2**30 bytes), as nvidia-smi and PyTorch report GPU memory.
+
+    Example:
+        >>> parse_bytes("24GB") == parse_bytes("24 GiB") == parse_bytes("24gb") == 24 * 2**30
+        True
+    """
+    if isinstance(text, int):
+        return text
+    parsed = _split_number(str(text))
+    if parsed is None or parsed[1] not in _BYTE_UNITS or parsed[0] <= 0:
+        raise ArchwiseError(f"cannot read memory size '{text}'; expected a positive number with a unit such as 24GB, "
+                            "24GiB, 512MB or 80gb (binary units: GB = GiB)")
+    return int(parsed[0] * _BYTE_UNITS[parsed[1]])
+
+
+def parse_duration(text: str | float) -> float:
+    """A duration in seconds: ``"100ms"``, ``"2 s"``, ``"250us"``.
+
+    Example:
+        >>> parse_duration("100ms")
+        0.1
+    """
+    if isinstance(text, (int, float)):
+        return float(text)
+    parsed = _split_number(str(text))
+    if parsed is None or parsed[1] not in _TIME_UNITS or parsed[0] <= 0:
+        raise ArchwiseError(f"cannot read duration '{text}'; expected a positive number with a unit: ns, us, ms or s "
+                            "(such as 100ms)")
+    return parsed[0] * _TIME_UNITS[parsed[1]]
+
+
+def with_batch(items: Sequence[InputSpec | torch.Tensor], batch: int) -> list[InputSpec]:
+    """The same inputs with their batch dimension (dim 0 of every input whose dim 0 equals the first
+    input's) set to ``batch``.
+
+    Example:
+        >>> [s.shape for s in with_batch([InputSpec((8, 3, 32, 32)), InputSpec((8,), torch.int64)], 64)]
+        [(64, 3, 32, 32), (64,)]
+    """
+    specs = [item if isinstance(item, InputSpec) else InputSpec(tuple(item.shape), item.dtype) for item in items]
+    if not specs or not specs[0].shape:
+        raise ArchwiseError("cannot change the batch size: the first input has no batch dimension")
+    current = specs[0].shape[0]
+    return [InputSpec((batch, *s.shape[1:]), s.dtype, s.low, s.high, s.name) if s.shape and s.shape[0] == current else s
+            for s in specs]

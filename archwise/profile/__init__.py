@@ -2,6 +2,7 @@
 
 from ._step import LossKind, OptimizerName, Precision
 from .api import profile
+from .fit import FitReport, MemoryLine, Remedy, ShardingPlan, fit, per_gpu_bytes
 from .flops import CONVENTION
 from .measure import measure_training_peak
 from .memory import InferenceMemory, TrainingMemory, simulate_inference, simulate_training
@@ -10,5 +11,6 @@ from .result import SCHEMA, LayerProfile, ModelProfile, ParamStats, SkipConnecti
 __all__ = [
     "profile", "ModelProfile", "LayerProfile", "ParamStats", "Structure", "SkipConnection", "WeightedLayer",
     "CONVENTION", "SCHEMA", "simulate_training", "simulate_inference", "TrainingMemory", "InferenceMemory",
-    "measure_training_peak", "Precision", "OptimizerName", "LossKind",
+    "measure_training_peak", "Precision", "OptimizerName", "LossKind", "fit", "FitReport", "MemoryLine", "Remedy",
+    "ShardingPlan", "per_gpu_bytes",
 ]

@@ -25,7 +25,7 @@ class Record:
     nbytes: int
     allocated: int  # event index
     freed: int | None = None  # event index, None while alive
-    tag: str | None = None  # "weights", "gradients", "optimizer_state", "activations" or None (transient)
+    tag: str | None = None  # "weights", "weight_copies", "gradients", "optimizer_state", "activations"; None: transient
     op: str = ""  # the op that allocated it
 
     def live_at(self, event: int) -> bool:
@@ -47,6 +47,7 @@ class StorageTracker(TorchDispatchMode):
         self.peak_phase = ""
         self.phase = ""
         self.phase_peaks: dict[str, int] = {}
+        self.phase_peak_events: dict[str, int] = {}
         self.op = ""  # the aten op being run
         self.peak_op = ""
 
@@ -82,18 +83,24 @@ class StorageTracker(TorchDispatchMode):
     def _note(self) -> None:
         if self.current > self.phase_peaks.get(self.phase, -1):
             self.phase_peaks[self.phase] = self.current
+            self.phase_peak_events[self.phase] = self.events
         if self.current > self.peak:
             self.peak, self.peak_event, self.peak_phase, self.peak_op = self.current, self.events, self.phase, self.op
 
     def reset_peak(self) -> None:
         self.peak, self.peak_event, self.peak_phase, self.peak_op = self.current, self.events, self.phase, self.op
         self.phase_peaks = {}
+        self.phase_peak_events = {}
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
         self.op = func.__name__
         out = func(*args, **(kwargs or {}))
         if isinstance(out, torch.Tensor):
             self._track(out)
+            if func is torch.ops.aten._to_copy.default and isinstance(args[0], torch.Tensor):
+                source = self.record_of(args[0])  # a weight cast to another dtype (autocast's copies)
+                if source is not None and source.tag == "weights":
+                    self.tag([out], "weight_copies")
         elif isinstance(out, (tuple, list)):
             for t in out:
                 if isinstance(t, torch.Tensor):
@@ -111,5 +118,8 @@ class StorageTracker(TorchDispatchMode):
                 if overwrite or record.tag is None:
                     record.tag = tag
 
+    def live_at(self, event: int) -> list[Record]:
+        return [r for r in self.records if r.live_at(event)]
+
     def live_at_peak(self) -> list[Record]:
-        return [r for r in self.records if r.live_at(self.peak_event)]
+        return self.live_at(self.peak_event)

@@ -101,7 +101,7 @@ class KernelModel(TorchDispatchMode):
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
         kwargs = kwargs or {}
         if func in (aten.mkldnn_rnn_layer.default, aten.mkldnn_rnn_layer_backward.default):
-            return self._onednn_lstm(func, args, kwargs)
+            return self._onednn_lstm(func, args, kwargs)  # on a GPU target, an approximation of cuDNN's
         if self.target == "cpu" and func in (aten.convolution.default, aten.convolution_backward.default):
             return self._convolution(func, args, kwargs)
         if func is aten.nonzero.default:

@@ -69,6 +69,22 @@ class ModuleStats:
 
 
 @dataclass
+class OpCost:
+    """What one kernel costs, for the roofline: work, traffic and the dtype it computes in."""
+
+    phase: str  # "forward" | "backward"
+    module: str
+    kind: str  # "matmul" | "conv" | "rnn" (inside a recurrent layer, fused on real hardware) | "other"
+    flops: int
+    bytes: int  # bytes read and written: every tensor argument and result
+    dtype: str  # "fp32" | "bf16" | "fp16" | …
+    limit: int = 0  # smallest dimension of the equivalent matrix product (what bounds a kernel's efficiency)
+
+
+_NO_KERNEL = {aten._unsafe_view, aten.lift_fresh, aten._reshape_alias}
+
+
+@dataclass
 class TraceFailure:
     """Where a forward failed: the op (if it was an op), the module stack and its input shapes."""
 
@@ -147,6 +163,9 @@ class Tracer(TorchDispatchMode):
         self.families: dict[str, int] = {}
         self.flops_by_op: dict[str, list[int]] = {}
         self.forward_bytes = 0  # bytes of new tensors the forward made (views and in-place results excluded)
+        self.costs: list[OpCost] = []
+        self.dispatched = {"forward": 0, "backward": 0}  # every op, views included: each costs eager overhead
+        self.recurrent_paths: set[str] = {p for p, m in model.named_modules() if isinstance(m, RECURRENT_MODULES)}
         self._failed_op: str | None = None
         self._failed_shapes: list[tuple[int, ...]] = []
         self._tmap = WeakTensorKeyDictionary()  # tensor -> node index, PARAM or CONST
@@ -255,6 +274,10 @@ class Tracer(TorchDispatchMode):
         if flops:
             per_op = self.flops_by_op.setdefault(f"aten.{func.overloadpacket.__name__}", [0, 0])
             per_op[self.phase == "backward"] += flops
+        if path not in self.recurrent_paths:  # a recurrent layer is one fused kernel on real hardware
+            self.dispatched[self.phase] += 1
+        if not func.is_view and func.overloadpacket not in _NO_KERNEL:
+            self.costs.append(_cost(func, args, out, flops, self.phase, path, path in self.recurrent_paths))
         return out
 
     def _record(self, func: Any, args: tuple, kwargs: dict, out: Any, path: str) -> bool:
@@ -381,6 +404,33 @@ class Tracer(TorchDispatchMode):
         path, shapes = self.frames[-1] if self.frames else ("", [])
         return TraceFailure(self._failed_op, self._failed_shapes, path,
                             self.stats[path].type if path in self.stats else "?", shapes)
+
+
+def _cost(func: Any, args: tuple, out: Any, flops: int, phase: str, path: str, recurrent: bool) -> OpCost:
+    traffic = 0
+    dtype = None
+    for t in (*_tensors(args), *_tensors(out)):
+        traffic += t.numel() * t.element_size()
+        if dtype is None and t.is_floating_point():
+            dtype = t.dtype
+    packet = func.overloadpacket
+    limit = 0
+    if packet in MATMUL_OPERANDS:
+        i, j = MATMUL_OPERANDS[packet]
+        a, b = args[i], args[j]
+        limit = min(a.shape[-2] if a.dim() > 1 else 1, a.shape[-1], b.shape[-1] if b.dim() > 1 else 1)
+        kind = "matmul"
+    elif packet in CONV_OPS or packet is aten.convolution_backward:
+        weight = args[2] if packet is aten.convolution_backward else args[1]
+        groups = args[9] if packet is aten.convolution_backward else (args[8] if len(args) > 8 else 1)
+        limit = max(1, min(weight.shape[0] // max(groups, 1), weight[0].numel()))
+        kind = "conv"
+    else:
+        kind = "other"
+    if recurrent:
+        kind = "rnn"
+    name = {torch.bfloat16: "bf16", torch.float16: "fp16", torch.float64: "fp64"}.get(dtype, "fp32")
+    return OpCost(phase, path, kind, flops, traffic, name, limit)
 
 
 def _onto_meta(args: tuple, kwargs: dict) -> tuple[tuple, dict]:

@@ -39,7 +39,10 @@ class _MetaUnsupported(Exception):
         self.failure, self.error, self.estimate_bytes = failure, error, estimate_bytes
 
 
-def profile(model: nn.Module, inputs: Any, *, backward: bool = True,
+def profile(model: nn.Module, inputs: Any, *, backward: bool = True, train: bool = False, optimizer: str = "adamw",
+            precision: str = "fp32", checkpointing: bool = False, device: str | None = None,
+            memory: str | int | None = None, gpus: int = 1, sharding: str | None = None, headroom: float = 0.1,
+            seq_len: int | None = None, search_batch: bool = True, measure: bool = False,
             _rebuild_on_cpu: Callable[[], nn.Module] | None = None) -> ModelProfile:
     """Count the parameters and FLOPs of ``model`` at ``inputs`` and read its structure.
 
@@ -53,6 +56,17 @@ def profile(model: nn.Module, inputs: Any, *, backward: bool = True,
             a ``(shape, dtype)`` pair or a string such as ``"int64:1x128"``; or a dict of keyword
             inputs. Shapes include the batch dimension.
         backward: also run the backward pass from every floating-point output, to count its FLOPs.
+        train: simulate one training step's memory (``optimizer``, ``precision``, ``checkpointing``
+            as in :func:`archwise.simulate_training`).
+        device, memory: a catalog device (``archwise devices``) or a memory size such as ``"24GB"``:
+            adds the fit verdict (training with ``train``, else inference) with ``headroom`` kept free,
+            the largest batch that fits (``search_batch``), remedies, and multi-GPU plans over ``gpus``
+            with ``sharding`` (ddp, zero1, zero2, zero3, fsdp).
+        seq_len: for token inputs (int64, batch × tokens), simulate inference at this many tokens
+            (a decoder's key/value cache grows with it).
+        measure: time the model for real on this machine's CPU (a forward, and a training step with
+            ``train``), beside the roofline prediction for this CPU (after ``archwise calibrate``). With a
+            ``device``, latency is also predicted for that device.
 
     Returns:
         A frozen :class:`ModelProfile`.
@@ -82,7 +96,111 @@ def profile(model: nn.Module, inputs: Any, *, backward: bool = True,
                for s in [*args, *kwargs.values()]):
             notes.append("integer inputs were filled with zeros for the real run; give a value range such as "
                          "int64:2x500:0..100 where values change the work done")
-    return _result(model, tracer, args, kwargs, method, notes)
+    result = _result(model, tracer, args, kwargs, method, notes)
+    result = _with_memory(result, model, args, kwargs, train, optimizer, precision, checkpointing, device, memory, gpus,
+                          sharding, headroom, seq_len, search_batch)
+    if device is not None or measure:
+        result = _with_latency(result, tracer, model, args, train, optimizer, precision, device, measure,
+                               _rebuild_on_cpu)
+    return result
+
+
+def _with_latency(result: ModelProfile, tracer: Tracer, model: nn.Module, args: list, train: bool, optimizer: str,
+                  precision: str, device: str | None, measure: bool,
+                  rebuild: Callable[[], nn.Module] | None) -> ModelProfile:
+    """Predict latency on ``device`` (and this CPU, when measuring), and measure on this CPU."""
+    from dataclasses import replace
+
+    from ..devices import get_device, local_cpu
+    from .latency import in_precision, measure_model, predict
+
+    batch = int(args[0].shape[0]) if args and len(args[0].shape) else 1
+    costs = in_precision(tracer.costs, precision)
+    opt_bytes, opt_kernels = _optimizer_traffic(model, result, optimizer, precision)
+    module_calls = sum(stats.calls for stats in tracer.stats.values())
+    notes: list[str] = []
+    local = local_cpu()
+    target = get_device(device) if device else local
+    calibrated = bool(local.bandwidth)
+    if target.name == "cpu" and not calibrated:
+        notes.append("this CPU is not calibrated: run archwise calibrate to predict its latency")
+        report = None
+    else:
+        report = predict(costs, target, batch, opt_bytes, opt_kernels if not target.is_gpu else 12,
+                         tracer.dispatched, module_calls)
+    if measure:
+        forward_s, step_s, why = measure_model(model, args, train=train, optimizer=optimizer, precision=precision,
+                                               rebuild=rebuild)
+        notes += why
+        local_report = predict(costs, local, batch, opt_bytes, opt_kernels, tracer.dispatched,
+                               module_calls) if calibrated else None
+        if report is None and local_report is not None:
+            report = local_report
+        if report is not None:
+            report = replace(report, measured_forward_s=forward_s, measured_train_step_s=step_s if train else None,
+                             local_forward_s=local_report.forward_s if local_report else None,
+                             local_train_step_s=local_report.train_step_s if local_report else None)
+        elif forward_s is not None:
+            from .latency import LatencyReport
+
+            report = LatencyReport("cpu", batch, 0.0, 0.0, 0.0, (), 0.0, forward_s, step_s if train else None)
+    if report is None and not notes:
+        return result
+    if report is None:
+        return replace(result, notes=(*result.notes, *notes))
+    return replace(result, latency=replace(report, notes=(*report.notes, *notes)))
+
+
+def _optimizer_traffic(model: nn.Module, result: ModelProfile, optimizer: str, precision: str) -> tuple[int, int]:
+    """Bytes an optimizer step reads and writes, and its kernels on the CPU's per-tensor path:
+    weights read and written, gradients read, state read and written."""
+    from ._step import OptimizerName, Precision, parse_enum
+
+    prec = parse_enum(Precision, precision, "precision")
+    name = parse_enum(OptimizerName, optimizer, "optimizer")
+    weights = result.params.trainable * prec.param_dtype.itemsize
+    state_per_weight = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2, "adafactor": 0}[name.value]
+    tensors = len({id(p) for p in model.parameters() if p.requires_grad}) or 1
+    kernels_per_tensor = {"sgd": 1, "momentum": 3, "adam": 9, "adamw": 10, "adafactor": 12}[name.value]
+    return 3 * weights + 2 * state_per_weight * weights, 2 * tensors * kernels_per_tensor
+
+
+def _with_memory(result: ModelProfile, model: nn.Module, args: list, kwargs: dict, train: bool, optimizer: str,
+                 precision: str, checkpointing: bool, device: str | None, memory: str | int | None, gpus: int,
+                 sharding: str | None, headroom: float, seq_len: int | None, search_batch: bool) -> ModelProfile:
+    """Add the memory simulation and the fit verdict the options ask for."""
+    from dataclasses import replace
+
+    from .fit import fit
+    from .memory import simulate_inference, simulate_training
+
+    wants_fit = device is not None or memory is not None
+    if not (train or wants_fit or seq_len):
+        return result
+    inputs = {**dict(enumerate(args)), **kwargs} if kwargs else args
+    on_gpu = memory is not None or (device is not None and device.strip().lower() not in ("cpu", "local", "local-cpu"))
+    target = "gpu" if on_gpu else "cpu"
+    report = None
+    if wants_fit:
+        report = fit(model, args, device=device, memory=memory, train=train, optimizer=optimizer, precision=precision,
+                     checkpointing=checkpointing, headroom=headroom, gpus=gpus, sharding=sharding,
+                     search_batch=search_batch)
+    training = None
+    if train:
+        training = report.memory if report is not None else simulate_training(
+            model, inputs, optimizer=optimizer, precision=precision, checkpointing=checkpointing, target=target)
+    if report is not None and not train and not seq_len:
+        inference = report.memory
+    else:
+        inference = simulate_inference(model, _at_seq_len(args, seq_len) if seq_len else inputs, precision=precision,
+                                       target=target)
+    return replace(result, training_memory=training, inference_memory=inference, fit=report)
+
+
+def _at_seq_len(args: list, seq_len: int) -> list:
+    """Token inputs (int64, batch × tokens) at ``seq_len`` tokens; other inputs as they are."""
+    return [InputSpec((a.shape[0], seq_len), torch.int64) if a.dtype == torch.int64 and len(a.shape) == 2 else a
+            for a in args]
 
 
 # --- running ------------------------------------------------------------------------------------

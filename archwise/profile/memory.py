@@ -9,8 +9,9 @@ steady-state one. Fake CPU tensors take the same kernels as a real CPU run (PyTo
 the fused CPU attention and RNN kernels), so what autograd saves is what a real step saves.
 
 The peak is broken down by what each live storage was at that moment: weights (and buffers),
-gradients, optimizer state, activations saved for backward, and transient (everything else: the
-input batch, outputs, temporaries). The parts add up to the peak.
+weight copies (autocast's low-precision casts of them), gradients, optimizer state, activations
+saved for backward, and transient (everything else: the input batch, outputs, temporaries). The
+parts add up to the peak, and each phase's own peak is broken down the same way.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from ._trace import tensors_in
 
 __all__ = ["TrainingMemory", "InferenceMemory", "simulate_training", "simulate_inference", "CATEGORIES"]
 
-CATEGORIES = ("weights", "gradients", "optimizer_state", "activations", "transient")
+CATEGORIES = ("weights", "weight_copies", "gradients", "optimizer_state", "activations", "transient")
 aten = torch.ops.aten
 
 
@@ -45,16 +46,18 @@ class TrainingMemory:
 
     peak_bytes: int
     weights: int  # parameters and buffers
+    weight_copies: int  # weights cast to another dtype (autocast's cached bf16/fp16 copies)
     gradients: int
     optimizer_state: int
     activations: int  # saved for backward
     transient: int  # inputs, outputs and temporaries live at the peak
     peak_phase: str  # "forward" | "loss" | "backward" | "optimizer" | "zero_grad"
-    phase_peaks: dict[str, int]  # the highest live bytes seen in each phase
+    phases: dict[str, dict[str, int]]  # each phase's own peak, broken down the same way
     optimizer: str
     precision: str
     checkpointing: bool
-    method: str = "simulated"  # "simulated" (fake tensors) or "real" (a real CPU step)
+    target: str = "cpu"  # whose kernels were modelled: "cpu" or "gpu"
+    allocator_rounding: int = 0  # what the CUDA caching allocator's 512-byte blocks add to the live set at the peak
     notes: tuple[str, ...] = ()
 
     def parts(self) -> dict[str, int]:
@@ -62,8 +65,10 @@ class TrainingMemory:
 
     def to_dict(self) -> dict[str, Any]:
         return {"peak_bytes": self.peak_bytes, **self.parts(), "peak_phase": self.peak_phase,
-                "phase_peaks": dict(self.phase_peaks), "optimizer": self.optimizer, "precision": self.precision,
-                "checkpointing": self.checkpointing, "method": self.method, "notes": list(self.notes)}
+                "phases": {k: dict(v) for k, v in self.phases.items()}, "optimizer": self.optimizer,
+                "precision": self.precision,
+                "checkpointing": self.checkpointing, "target": self.target,
+                "allocator_rounding": self.allocator_rounding, "notes": list(self.notes)}
 
 
 @dataclass(frozen=True)
@@ -75,15 +80,19 @@ class InferenceMemory:
     activations: int  # everything else live at the peak
     kv_cache_bytes: int | None  # key/value cache a decoder returns, when it returns one
     precision: str
+    target: str = "cpu"
+    allocator_rounding: int = 0
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
         return {"peak_bytes": self.peak_bytes, "weights": self.weights, "activations": self.activations,
-                "kv_cache_bytes": self.kv_cache_bytes, "precision": self.precision, "notes": list(self.notes)}
+                "kv_cache_bytes": self.kv_cache_bytes, "precision": self.precision, "target": self.target,
+                "allocator_rounding": self.allocator_rounding, "notes": list(self.notes)}
 
 
 def simulate_training(model: nn.Module, inputs: Any, *, optimizer: str = "adamw", precision: str = "fp32",
-                      checkpointing: bool = False, loss: str = "auto", foreach: bool = False) -> TrainingMemory:
+                      checkpointing: bool = False, loss: str = "auto", target: str = "cpu",
+                      foreach: bool | None = None) -> TrainingMemory:
     """Simulate one steady-state training step of ``model`` at ``inputs`` and return its peak memory.
 
     Args:
@@ -94,7 +103,10 @@ def simulate_training(model: nn.Module, inputs: Any, *, optimizer: str = "adamw"
             ``fp16-mixed`` (fp32 master weights and optimizer state, autocast forward).
         checkpointing: run each repeated top-level block under ``torch.utils.checkpoint``.
         loss: ``auto`` (cross-entropy for logits-like outputs, else MSE), ``ce`` or ``mse``.
-        foreach: use the optimizer's foreach implementation, as PyTorch does on CUDA.
+        target: ``cpu`` models the CPU's kernels (oneDNN's LSTM workspace, its convolution buffers,
+            measured per layer); ``gpu`` uses the optimizer's foreach path as PyTorch does on CUDA and
+            reports the caching allocator's block rounding.
+        foreach: override the optimizer implementation the target implies.
 
     Example:
         >>> import torch, archwise
@@ -106,7 +118,8 @@ def simulate_training(model: nn.Module, inputs: Any, *, optimizer: str = "adamw"
     prec = parse_enum(Precision, precision, "precision")
     loss_kind = parse_enum(LossKind, loss, "loss")
     args, kwargs = normalize_inputs(inputs)
-    shim = KernelModel()
+    target = _target(target)
+    shim = KernelModel(target)
     fake = FakeTensorMode(allow_non_fake_inputs=True)
     tracker = StorageTracker()
     blocks = checkpoint_blocks(model) if checkpointing else []
@@ -121,7 +134,7 @@ def simulate_training(model: nn.Module, inputs: Any, *, optimizer: str = "adamw"
         tracker.tag(weight_tensors, "weights")
         if blocks:
             call_kwargs = {**checkpoint_kwargs(model), **call_kwargs}
-        opt = make_optimizer(opt_name, params, foreach)
+        opt = make_optimizer(opt_name, params, target == "gpu" if foreach is None else foreach)
         warm_up(opt)
         tracker.tag(optimizer_state_tensors(opt), "optimizer_state")
         tracker.reset_peak()
@@ -148,12 +161,14 @@ def simulate_training(model: nn.Module, inputs: Any, *, optimizer: str = "adamw"
         except Exception as err:
             raise ArchwiseError(f"simulating the training step failed: {_first_line(err)}") from err
     parts = _breakdown(tracker)
-    notes = tuple(shim.notes)
-    return TrainingMemory(tracker.peak, *parts, tracker.peak_phase, dict(tracker.phase_peaks), opt_name.value,
-                          prec.value, bool(blocks), notes=notes)
+    phases = {phase: dict(zip(CATEGORIES, _breakdown(tracker, event)))
+              for phase, event in tracker.phase_peak_events.items() if phase}
+    notes = (*shim.notes, *_target_notes(target, prec, model))
+    return TrainingMemory(tracker.peak, *parts, tracker.peak_phase, phases, opt_name.value,
+                          prec.value, bool(blocks), target, _rounding(tracker), notes)
 
 
-def simulate_inference(model: nn.Module, inputs: Any, *, precision: str = "fp32") -> InferenceMemory:
+def simulate_inference(model: nn.Module, inputs: Any, *, precision: str = "fp32", target: str = "cpu") -> InferenceMemory:
     """Weights plus the peak of one forward under ``torch.no_grad()``, simulated on fake tensors.
 
     Example:
@@ -163,7 +178,8 @@ def simulate_inference(model: nn.Module, inputs: Any, *, precision: str = "fp32"
     """
     prec = parse_enum(Precision, precision, "precision")
     args, kwargs = normalize_inputs(inputs)
-    shim = KernelModel()
+    target = _target(target)
+    shim = KernelModel(target)
     fake = FakeTensorMode(allow_non_fake_inputs=True)
     tracker = StorageTracker()
     with gc_paused(), torch.random.fork_rng(devices=[]), torch.no_grad(), fake, tracker, shim:
@@ -182,7 +198,8 @@ def simulate_inference(model: nn.Module, inputs: Any, *, precision: str = "fp32"
             raise ArchwiseError(f"simulating the forward failed: {_first_line(err)}") from err
         kv = _kv_cache_bytes(out)
         weights = sum(r.nbytes for r in tracker.live_at_peak() if r.tag == "weights")
-    return InferenceMemory(tracker.peak, weights, tracker.peak - weights, kv, prec.value, tuple(shim.notes))
+    notes = (*shim.notes, *_target_notes(target, prec, model))
+    return InferenceMemory(tracker.peak, weights, tracker.peak - weights, kv, prec.value, target, _rounding(tracker), notes)
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -217,12 +234,41 @@ def _fake_input(item: InputSpec | torch.Tensor, prec: Precision) -> torch.Tensor
     return torch.zeros(tuple(shape), dtype=dtype, device="cpu")
 
 
-def _breakdown(tracker: StorageTracker) -> tuple[int, ...]:
+def _breakdown(tracker: StorageTracker, event: int | None = None) -> tuple[int, ...]:
+    """Bytes per category of the storages live at ``event`` (default: the peak)."""
     sums = dict.fromkeys(CATEGORIES, 0)
-    for record in tracker.live_at_peak():
+    for record in tracker.live_at(tracker.peak_event if event is None else event):
         sums[record.tag if record.tag in sums else "transient"] += record.nbytes
-    assert sum(sums.values()) == tracker.peak, "the breakdown must add up to the peak"
+    if event is None:
+        assert sum(sums.values()) == tracker.peak, "the breakdown must add up to the peak"
     return tuple(sums[c] for c in CATEGORIES)
+
+
+def _target(target: str) -> str:
+    key = str(target).strip().lower()
+    if key not in ("cpu", "gpu"):
+        raise ArchwiseError(f"unknown simulation target '{target}'; known: cpu, gpu")
+    return key
+
+
+def _rounding(tracker: StorageTracker) -> int:
+    """What the CUDA caching allocator adds to the blocks live at the peak: every request is rounded
+    up to a multiple of 512 bytes (kMinBlockSize in c10/cuda/CUDACachingAllocator.cpp)."""
+    return sum(-(-r.nbytes // 512) * 512 - r.nbytes for r in tracker.live_at_peak())
+
+
+def _target_notes(target: str, prec: Precision, model: nn.Module) -> list[str]:
+    if target != "gpu":
+        return []
+    notes = []
+    if prec.autocast_dtype is not None:
+        notes.append("autocast follows PyTorch's CPU op lists (this machine has no CUDA build); CUDA's also run "
+                     "layer_norm, softmax and sums in fp32, which can add transient bytes")
+    if any(isinstance(m, nn.modules.conv._ConvNd) for m in model.modules()):
+        notes.append("cuDNN convolution workspaces are not included (cuDNN picks them at run time)")
+    if any(isinstance(m, nn.LSTM) for m in model.modules()):
+        notes.append("the LSTM workspace follows oneDNN's layout; cuDNN's reserve space differs")
+    return notes
 
 
 def _kv_cache_bytes(output: Any) -> int | None:

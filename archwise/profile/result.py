@@ -9,6 +9,15 @@ JSON schema ``archwise.profile/1`` (documented in the README; later versions onl
                families, longest_path, weighted_layers[{path, kind, width, layers}]},
     layers[{path, type, output_shape, params, flops, flops_backward, calls, tied_to}],
     flops_by_op{op: {forward, backward}}
+    memory.training.{peak_bytes, weights, weight_copies, gradients, optimizer_state, activations, transient,
+                     peak_phase, phases, optimizer, precision, checkpointing, target, allocator_rounding, notes}
+    memory.inference.{peak_bytes, weights, activations, kv_cache_bytes, precision, target, notes}
+    fit.{device, device_title, mode, capacity_bytes, headroom, usable_bytes, lines[{name, bytes, source}],
+         required_bytes, fits, batch_size, max_batch_size, remedies[{name, detail, required_bytes, fits}],
+         gpus, sharding, per_gpu_bytes, plans[{strategy, gpus, per_gpu_bytes, fits, fewest_gpus}], notes}
+    latency.{device, batch_size, predicted_ms, predicted_train_step_ms, optimizer_ms, throughput_samples_per_s,
+             compute_bound_share, measured_ms, measured_train_step_ms, local_predicted_ms,
+             local_predicted_train_step_ms, per_layer[{path, forward_ms, backward_ms}], notes}
 """
 
 from __future__ import annotations
@@ -16,7 +25,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .fit import FitReport
 from .flops import CONVENTION
+from .latency import LatencyReport
+from .memory import InferenceMemory, TrainingMemory
 from .structure import SkipConnection, Structure, WeightedLayer
 
 __all__ = ["ModelProfile", "LayerProfile", "ParamStats", "Structure", "SkipConnection", "WeightedLayer", "SCHEMA"]
@@ -70,6 +82,10 @@ class ModelProfile:
     method: str  # "meta": shapes only, nothing allocated; "real": a real run on the CPU
     notes: tuple[str, ...] = ()
     flops_by_op: dict[str, tuple[int, int]] = field(default_factory=dict)
+    training_memory: TrainingMemory | None = None  # with train=True
+    inference_memory: InferenceMemory | None = None  # with a device, a memory size, train or seq_len
+    fit: FitReport | None = None  # with a device or a memory size
+    latency: LatencyReport | None = None  # with a device (predicted) or measure (measured on this CPU)
 
     @property
     def macs_forward(self) -> int:
@@ -113,4 +129,18 @@ class ModelProfile:
                 for r in self.layers
             ],
             "flops_by_op": {op: {"forward": f, "backward": b} for op, (f, b) in self.flops_by_op.items()},
+            **self._memory_dict(),
         }
+
+    def _memory_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if self.training_memory or self.inference_memory:
+            out["memory"] = {
+                "training": self.training_memory.to_dict() if self.training_memory else None,
+                "inference": self.inference_memory.to_dict() if self.inference_memory else None,
+            }
+        if self.fit is not None:
+            out["fit"] = self.fit.to_dict()
+        if self.latency is not None:
+            out["latency"] = self.latency.to_dict()
+        return out

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..profile import CONVENTION, ModelProfile
+from .memory import fmt_bytes
 
 __all__ = ["render_profile", "print_profile", "make_console", "human", "count"]
 
@@ -68,7 +69,7 @@ def _summary(profile: ModelProfile) -> Table:
     grid.add_column()
     p = profile.params
     size = f" ({human(p.total)})" if p.total >= 1000 else ""
-    grid.add_row("Parameters", f"{count(p.total)}{size} · trainable {count(p.trainable)} · {human(p.bytes, 'B')}")
+    grid.add_row("Parameters", f"{count(p.total)}{size} · trainable {count(p.trainable)} · {fmt_bytes(p.bytes)}")
     grid.add_row("Forward", f"{human(profile.macs_forward, 'MACs')} · {human(profile.flops_forward, 'FLOPs')}")
     grid.add_row("Backward", f"{human(profile.macs_backward, 'MACs')} · {human(profile.flops_backward, 'FLOPs')}")
     grid.add_row("Depth", f"{s.depth} weighted layers on the longest input→output path")
@@ -116,6 +117,16 @@ def render_profile(profile: ModelProfile, per_layer: bool = False) -> Renderable
     parts: list[RenderableType] = [head, Text(""), _summary(profile)]
     if per_layer:
         parts += [Text(""), _layer_table(profile), *_tied_notes(profile)]
+    from .memory import render_fit, render_inference, render_latency, render_training
+
+    if profile.training_memory is not None:
+        parts += [Text(""), render_training(profile.training_memory)]
+    if profile.inference_memory is not None:
+        parts += [Text(""), render_inference(profile.inference_memory)]
+    if profile.fit is not None:
+        parts += [Text(""), render_fit(profile.fit)]
+    if profile.latency is not None:
+        parts += [Text(""), render_latency(profile.latency)]
     parts.append(Text(""))
     parts += [Text(f"note: {note}", style="yellow") for note in profile.notes]
     parts.append(Text(CONVENTION + ".", style="dim"))

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["profile_vs_anchors.py"]
+BENCHMARKS = ["profile_vs_anchors.py", "memory_vs_anchors.py", "fit_examples.py", "latency_vs_measured.py"]
 
 if __name__ == "__main__":
     for script in BENCHMARKS:

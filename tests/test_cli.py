@@ -86,6 +86,20 @@ BAD_INPUTS = [
     (["profile", "hf:BertModl", "--input", "int64:1x8"], "transformers has no model class 'BertModl'; did you mean 'BertModel'"),
     (["profile", "hf:BertModel", "--input", "int64:1x8", "--config", '{"num_hidden_layer": 2}'],
      "unknown field 'num_hidden_layer' for BertConfig; did you mean 'num_hidden_layers'"),
+    (["profile", f"{MODELS}:PlainCNN", "--input", "1x3x8x8", "--device", "h1000"],
+     "unknown device 'h1000'; did you mean 'h100-sxm'?; known: h100-sxm, a100-40gb, a100-80gb, l4, t4"),
+    (["profile", f"{MODELS}:PlainCNN", "--input", "1x3x8x8", "--train", "--optimizer", "adamm"],
+     "unknown optimizer 'adamm'; did you mean 'adam' or 'adamw'?; known: sgd, momentum, adam, adamw, adafactor"),
+    (["profile", f"{MODELS}:PlainCNN", "--input", "1x3x8x8", "--train", "--precision", "bf17"],
+     "unknown precision 'bf17'"),
+    (["profile", f"{MODELS}:PlainCNN", "--input", "1x3x8x8", "--memory", "24 parsecs"],
+     "cannot read memory size '24 parsecs'"),
+    (["profile", f"{MODELS}:PlainCNN", "--input", "1x3x8x8", "--train", "--device", "t4", "--sharding", "zero4"],
+     "unknown sharding 'zero4'; known: ddp, zero1, zero2, zero3, fsdp"),
+    (["profile", f"{MODELS}:PlainCNN", "--input", "1x3x8x8", "--device", "t4", "--memory", "16GB"],
+     "give --device or --memory, not both"),
+    (["profile", f"{MODELS}:PlainCNN", "--input", "2x3x8x8", "--train", "--checkpointing"],
+     "--checkpointing found no repeated blocks"),
 ]
 
 
@@ -111,3 +125,61 @@ def test_debug_shows_the_traceback():
 def test_entry_point_installed():
     proc = subprocess.run([str(ROOT / ".venv" / "bin" / "archwise"), "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("archwise ")
+
+
+def test_memory_sizes_in_any_spelling(golden):
+    for size in ("24GB", "24 GiB", "24gb"):
+        result = run("profile", f"{MODELS}:PlainCNN", "--input", "2x3x8x8", "--memory", size, "--json",
+                     "--no-batch-search")
+        assert result.exit_code == 0, result.output
+        assert json.loads(result.stdout)["fit"]["capacity_bytes"] == 24 * 2**30
+
+
+def test_batch_that_fits_nowhere_is_one_clear_error_after_the_report():
+    result = run("profile", f"{MODELS}:PlainCNN", "--input", "8x3x64x64", "--train", "--memory", "256MB")
+    assert result.exit_code == 2
+    assert "does not fit" in result.stdout and "What would make it fit" in result.stdout  # the remedies
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "does not fit on a GPU with 256MB of memory (training) even at a batch of 1" in lines[0]
+
+
+def test_training_memory_and_fit_golden(golden):
+    result = run("profile", f"{MODELS}:ResNet", "--input", "16x3x32x32", "--train", "--device", "t4",
+                 "--gpus", "4", "--sharding", "zero3")
+    assert result.exit_code == 0, result.output
+    golden("profile_resnet_train_t4.txt", result.stdout)
+
+
+def test_memory_json_keys():
+    result = run("profile", f"{MODELS}:ResNet", "--input", "16x3x32x32", "--train", "--device", "a100-80gb",
+                 "--gpus", "8", "--sharding", "fsdp", "--json")
+    data = json.loads(result.stdout)
+    training = data["memory"]["training"]
+    parts = ("weights", "weight_copies", "gradients", "optimizer_state", "activations", "transient")
+    assert sum(training[k] for k in parts) == training["peak_bytes"] and training["peak_phase"] == "backward"
+    assert data["memory"]["inference"]["peak_bytes"] > 0
+    fit = data["fit"]
+    assert fit["device"] == "a100-80gb" and fit["fits"] is True and fit["max_batch_size"] > 16
+    assert isinstance(fit["remedies"], list) and fit["per_gpu_bytes"] < fit["required_bytes"]
+    assert sum(line["bytes"] for line in fit["lines"]) == fit["required_bytes"]
+    latency = data["latency"]
+    assert latency["device"] == "a100-80gb" and latency["predicted_ms"] > 0 and latency["measured_ms"] is None
+    assert {"path", "forward_ms", "backward_ms"} <= latency["per_layer"][0].keys()
+
+
+def test_devices_lists_the_catalog_with_sources():
+    result = run("devices", "--json")
+    assert result.exit_code == 0, result.output
+    devices = {d["name"]: d for d in json.loads(result.stdout)}
+    assert {"h100-sxm", "a100-40gb", "a100-80gb", "l4", "t4", "rtx-4090", "jetson-orin", "phone-cpu", "cpu"} <= set(devices)
+    assert "datasheet" in devices["h100-sxm"]["sources"]["peak_flops"]
+    table = run("devices", "--sources")
+    assert "NVIDIA H100 SXM5 80GB" in table.stdout and "989.4 TFLOP/s" in table.stdout
+
+
+def test_calibrate_stores_measurements(tmp_path):
+    result = CliRunner().invoke(app, ["calibrate", "--quick"], env={"ARCHWISE_CACHE_DIR": str(tmp_path),
+                                                                   "COLUMNS": "160"})
+    assert result.exit_code == 0, result.output
+    stored = json.loads((tmp_path / "calibration.json").read_text())
+    assert stored["bandwidth"] > 0 and "GFLOP/s" in result.stdout and str(tmp_path) in result.stdout

@@ -79,6 +79,7 @@ class OpCost:
     bytes: int  # bytes read and written: every tensor argument and result
     dtype: str  # "fp32" | "bf16" | "fp16" | …
     limit: int = 0  # smallest dimension of the equivalent matrix product (what bounds a kernel's efficiency)
+    op: str = ""  # the aten op, for per-op calibration of memory-bound kernels
 
 
 _NO_KERNEL = {aten._unsafe_view, aten.lift_fresh, aten._reshape_alias}
@@ -423,14 +424,17 @@ def _cost(func: Any, args: tuple, out: Any, flops: int, phase: str, path: str, r
     elif packet in CONV_OPS or packet is aten.convolution_backward:
         weight = args[2] if packet is aten.convolution_backward else args[1]
         groups = args[9] if packet is aten.convolution_backward else (args[8] if len(args) > 8 else 1)
-        limit = max(1, min(weight.shape[0] // max(groups, 1), weight[0].numel()))
+        produced = args[0] if packet is aten.convolution_backward else next(iter(_tensors(out)), None)
+        positions = produced.numel() // max(produced.shape[1], 1) if produced is not None and produced.dim() > 1 else 1
+        # the equivalent GEMM: (batch · output positions) × (C_in/g · kernel) × (C_out/g)
+        limit = max(1, min(positions, weight[0].numel(), weight.shape[0] // max(groups, 1)))
         kind = "conv"
     else:
         kind = "other"
     if recurrent:
         kind = "rnn"
     name = {torch.bfloat16: "bf16", torch.float16: "fp16", torch.float64: "fp64"}.get(dtype, "fp32")
-    return OpCost(phase, path, kind, flops, traffic, name, limit)
+    return OpCost(phase, path, kind, flops, traffic, name, limit, packet.__name__)
 
 
 def _onto_meta(args: tuple, kwargs: dict) -> tuple[tuple, dict]:

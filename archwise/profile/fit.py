@@ -273,6 +273,10 @@ def _fewest_gpus(m: TrainingMemory, strategy: str, usable: int, overhead: int, t
     return lo
 
 
+def _gpus(n: int) -> str:
+    return f"{n:,} GPU" + ("s" if n != 1 else "")
+
+
 def _max_batch(required: Callable[[int], int], usable: int, batch: int, at_batch: int) -> int | None:
     """The largest batch whose simulated requirement fits, by simulation: a linear prediction from
     two batch sizes (activations grow linearly with the batch), then checked and bracketed."""
@@ -330,14 +334,19 @@ def _remedies(simulate: Callable[..., Any], need: Callable[..., int], base: Any,
         out.append(Remedy("smaller batch", "even a batch of 1 does not fit", None, False))
     for plan in plans:
         if plan.strategy == "zero3":
+            with_checkpointing = None
+            if not plan.fewest_gpus and checkpointed is not None:
+                with_checkpointing = _fewest_gpus(checkpointed, "zero3", usable, overhead, trainable, unit)
             if plan.fewest_gpus:
-                detail = f"--sharding zero3 over {plan.fewest_gpus} GPUs of this kind"
-            elif checkpointed is not None and (n := _fewest_gpus(checkpointed, "zero3", usable, overhead, trainable,
-                                                                   unit)):
-                detail = f"--sharding zero3 --checkpointing over {n} GPUs of this kind (none without checkpointing)"
+                detail, helps = f"--sharding zero3 over {_gpus(plan.fewest_gpus)} of this kind", True
+            elif with_checkpointing == 1:
+                detail, helps = "not needed: --checkpointing alone fits on one GPU", False
+            elif with_checkpointing:
+                detail, helps = (f"--sharding zero3 --checkpointing over {_gpus(with_checkpointing)} of this kind "
+                                 "(no number fits without checkpointing)"), True
             else:
-                detail = "no number of GPUs fits: activations alone exceed one GPU"
-            out.append(Remedy("sharding", detail, None, "over" in detail))
+                detail, helps = "no number of GPUs fits: activations alone exceed one GPU", False
+            out.append(Remedy("sharding", detail, None, helps))
     params = sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
     fixed = base.peak_bytes - base.weights - getattr(base, "weight_copies", 0) - getattr(base, "gradients", 0) \
         - getattr(base, "optimizer_state", 0)

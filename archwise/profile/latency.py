@@ -87,7 +87,9 @@ def op_time(cost: OpCost, device: Device) -> tuple[float, bool]:
     """
     rate = _rate(device, cost)
     compute = cost.flops / rate if cost.flops and rate else 0.0
-    bandwidth = _interpolate(device.curves["copy"], cost.bytes) if device.curves else device.bandwidth
+    bandwidth = device.bandwidth
+    if device.curves:  # this CPU: the op's own measured bandwidth where calibrated, else a copy's
+        bandwidth = _interpolate(device.curves.get("ops", {}).get(cost.op) or device.curves["copy"], cost.bytes)
     memory = cost.bytes / bandwidth if bandwidth else 0.0
     return max(compute, memory), compute >= memory
 
@@ -226,11 +228,15 @@ def calibrate(on_step: Callable[[str], None] = lambda step: None, quick: bool = 
         curves["matmul"][name] = points
     on_step("convolution 3×3, fp32")
     points = []
-    for channels in (4, 16, 32, 64, 128, 256):  # channels in and out of a 3×3 convolution over 16×32×32 maps
-        x, w = torch.randn(16, channels, 32, 32), torch.randn(channels, channels, 3, 3)
-        flops = 2 * 16 * channels * 32 * 32 * channels * 9
-        points.append([channels, flops / _median(lambda x=x, w=w: torch.nn.functional.conv2d(x, w, padding=1), run)])
-    curves["conv"]["fp32"] = points
+    shapes = [(16, c, 32) for c in (4, 16, 32, 64, 128, 256)] + [(4, 256, s) for s in (2, 4, 8)]
+    for batch, channels, size in shapes:  # the equivalent GEMM's smallest side: channels, or batch · positions
+        x, w = torch.randn(batch, channels, size, size), torch.randn(channels, channels, 3, 3)
+        flops = 2 * batch * channels * size * size * channels * 9
+        limit = min(channels, batch * size * size)
+        points.append([limit, flops / _median(lambda x=x, w=w: torch.nn.functional.conv2d(x, w, padding=1), run)])
+    curves["conv"]["fp32"] = _best_per_limit(points)
+    on_step("memory-bound ops")
+    curves["ops"] = _op_bandwidths(run)
     on_step("memory bandwidth (copy)")
     for numel in (4 << 10, 64 << 10, 1 << 20, 16 << 20, 64 << 20):
         src, dst = torch.ones(numel), torch.empty(numel)
@@ -249,6 +255,55 @@ def calibrate(on_step: Callable[[str], None] = lambda step: None, quick: bool = 
     path = calibration_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(out, indent=2) + "\n")
+    return out
+
+
+def _best_per_limit(points: list[list[float]]) -> list[list[float]]:
+    """One rate per limiting dimension: the lower where two shapes share it (a conservative choice)."""
+    low: dict[float, float] = {}
+    for limit, rate in points:
+        low[limit] = min(rate, low.get(limit, rate))
+    return sorted([k, v] for k, v in low.items())
+
+
+def _op_bandwidths(run: float) -> dict[str, list[list[float]]]:
+    """Effective bytes/s of common memory-bound ops (bytes read and written ÷ time) at two sizes,
+    keyed by the aten op each dispatches (found by tracing the call itself)."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Record(TorchDispatchMode):
+        def __init__(self) -> None:
+            super().__init__()
+            self.ops: list[tuple[str, int]] = []
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
+            out = func(*args, **(kwargs or {}))
+            if not func.is_view:
+                tensors = [t for t in (*args, *(out if isinstance(out, (list, tuple)) else [out]))
+                           if isinstance(t, torch.Tensor)]
+                self.ops.append((func.overloadpacket.__name__, sum(t.numel() * t.element_size() for t in tensors)))
+            return out
+
+    bn, ln = nn.BatchNorm2d(64), nn.LayerNorm(256)
+    cases = {
+        "batch_norm": lambda x: bn(x), "max_pool": lambda x: torch.nn.functional.max_pool2d(x, 3, 2, 1),
+        "relu": torch.relu, "add": lambda x: x + x, "mul": lambda x: x * x, "gelu": torch.nn.functional.gelu,
+        "layer_norm": lambda x: ln(x.view(-1, 256)), "softmax": lambda x: torch.softmax(x, -1),
+        "mean": lambda x: x.mean((2, 3)),
+    }
+    out: dict[str, list[list[float]]] = {}
+    for numel in (1 << 16, 1 << 20):
+        x = torch.randn(numel // (64 * 16 * 16) or 1, 64, 16, 16)
+        for fn in cases.values():
+            with torch.no_grad():
+                record = Record()
+                with record:
+                    fn(x)
+                ops = [(name, nbytes) for name, nbytes in record.ops if nbytes]
+                if not ops:
+                    continue
+                name, nbytes = max(ops, key=lambda op: op[1])  # the time is charged to its main kernel
+                out.setdefault(name, []).append([nbytes, nbytes / _median(lambda fn=fn: fn(x), run)])
     return out
 
 
@@ -315,7 +370,7 @@ def measure_model(model: nn.Module, items: Sequence[Any], *, train: bool, optimi
 
     Returns the forward and training-step medians (None where not measured) and notes saying why not.
     """
-    from ..spec import InputSpec
+    from ..spec import InputSpec, normalize_inputs
     from ._step import LossKind, OptimizerName, Precision, make_optimizer, parse_enum, run_step, swapped
     from .api import _available_memory
 
@@ -329,6 +384,7 @@ def measure_model(model: nn.Module, items: Sequence[Any], *, train: bool, optimi
             return None, None, [f"not measured: {weights / 2**30:.1f} GiB of weights is too much for a real run here"]
         model = rebuild()
     generator = torch.Generator().manual_seed(0)
+    items, _ = normalize_inputs(items)
     args = [a.real(generator) if isinstance(a, InputSpec) else a.detach().cpu() for a in items]
     if prec.autocast_dtype is None:
         args = [a.to(prec.param_dtype) if a.is_floating_point() else a for a in args]

@@ -136,7 +136,7 @@ def fmt_time(seconds: float | None) -> str:
 
 def render_latency(r: LatencyReport, top: int = 5) -> RenderableType:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, title_justify="left",
-                  title=f"Latency on {r.device} at batch {r.batch_size} (roofline per kernel)")
+                  title=f"Latency on {r.device}, batch {r.batch_size}")
     for title in ("", "forward", "training step"):
         table.add_column(title, justify="left" if not title else "right", no_wrap=True)
     table.add_row("predicted", fmt_time(r.forward_s), fmt_time(r.train_step_s))

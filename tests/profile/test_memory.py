@@ -18,36 +18,10 @@ from tests.profile.test_untouched import assert_same, snapshot
 transformers.logging.set_verbosity_error()
 
 
-def hf(name: str, **config):
-    cls = getattr(transformers, name)
-    return cls(cls.config_class(**config))
+def zoo(examples=None):
+    from examples.zoo import ZOO
 
-
-def graph_inputs(nodes: int = 200, edges: int = 800):
-    g = torch.Generator().manual_seed(0)
-    src = torch.randint(0, nodes, (edges,), generator=g)
-    dst = (src + torch.randint(1, nodes, (edges,), generator=g)) % nodes  # no self-loops
-    return [torch.randn(nodes, 16), torch.stack([src, dst])]
-
-
-def zoo(examples):
-    """The issue's list: a small MLP, a plain CNN, ResNet-18, MobileNetV2, ViT, BERT, GPT-2 (small
-    configs), an LSTM and a PyG GCN."""
-    return {
-        "mlp": (lambda: nn.Sequential(nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 10)), [(64, 256)]),
-        "plain_cnn": (lambda: examples.PlainCNN(8), [(16, 3, 32, 32)]),
-        "resnet18": (lambda: hf("ResNetForImageClassification", layer_type="basic", depths=[2, 2, 2, 2],
-                                hidden_sizes=[64, 128, 256, 512], num_labels=10), [(4, 3, 64, 64)]),
-        "mobilenet_v2": (lambda: hf("MobileNetV2ForImageClassification", num_labels=10), [(4, 3, 64, 64)]),
-        "vit": (lambda: hf("ViTForImageClassification", hidden_size=192, num_hidden_layers=4, num_attention_heads=3,
-                           intermediate_size=768, image_size=64, patch_size=8, num_labels=10), [(4, 3, 64, 64)]),
-        "bert": (lambda: hf("BertModel", hidden_size=128, num_hidden_layers=2, num_attention_heads=2,
-                            intermediate_size=512, vocab_size=1000), ["int64:4x64"]),
-        "gpt2": (lambda: hf("GPT2LMHeadModel", n_embd=128, n_layer=2, n_head=2, vocab_size=1000, n_positions=128),
-                 ["int64:4x64"]),
-        "lstm": (lambda: examples.LSTMClassifier(16, 64, 2), [(8, 50, 16)]),
-        "gcn": (lambda: examples.GCN(16, 32, 7), graph_inputs()),
-    }
+    return ZOO
 
 
 NAMES = ["mlp", "plain_cnn", "resnet18", "mobilenet_v2", "vit", "bert", "gpt2", "lstm", "gcn"]

@@ -14,10 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,6 +25,7 @@ import torch  # noqa: E402
 import transformers  # noqa: E402
 
 import archwise  # noqa: E402
+from benchmarks._process import archwise_json  # noqa: E402
 from archwise.profile.fit import per_gpu_bytes  # noqa: E402
 from archwise.profile.measure import measure_training_peak  # noqa: E402
 
@@ -38,25 +36,11 @@ LLAMA3_70B = {"hidden_size": 8192, "intermediate_size": 28672, "num_hidden_layer
 GPT3 = {"n_embd": 12288, "n_layer": 96, "n_head": 96, "n_positions": 2048, "vocab_size": 50257}
 
 
-def cli(args: list[str]) -> dict:
-    """Run the archwise CLI in its own process; wall time and peak RSS from the kernel's accounting."""
-    cmd = [str(Path(sys.executable).parent / "archwise"), *args]
-    with tempfile.TemporaryFile() as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        data = json.load(out)
-    return {"wall_s": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "exit_code": proc.returncode, "report": data}
-
-
 def llama(checkpointing: bool) -> dict:
     args = ["profile", "hf:LlamaForCausalLM", "--input", "int64:1x4096", "--config", json.dumps(LLAMA3_70B), "--train",
             "--precision", "bf16-mixed", "--optimizer", "adamw", "--device", "h100-sxm", "--sharding", "zero3", "--gpus",
             "8", "--no-batch-search", "--json"] + (["--checkpointing"] if checkpointing else [])
-    run = cli(args)
+    run = archwise_json(args)
     report = run.pop("report")
     zero3 = next(p for p in report["fit"]["plans"] if p["strategy"] == "zero3")
     return {**run, "checkpointing": checkpointing, "training": report["memory"]["training"],

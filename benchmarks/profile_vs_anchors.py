@@ -18,7 +18,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -157,21 +156,15 @@ def run_pair(tool: str, model_name: str, timeout: int = 900) -> dict:
 
 def llama_cli() -> dict:
     """The issue's target: `archwise profile hf:LlamaForCausalLM` with the 70B config, end to end,
-    in its own process (imports included); peak RSS from the kernel's accounting of that process."""
-    archwise_bin = Path(sys.executable).parent / "archwise"
-    cmd = [str(archwise_bin), "profile", "hf:LlamaForCausalLM", "--input", "int64:1x4096", "--config",
-           json.dumps(LLAMA3_70B), "--json"]
-    with tempfile.TemporaryFile() as out:
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL)
-        _, status, usage = os.wait4(proc.pid, 0)
-        wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        data = json.load(out)
-    return {"command": "profile hf:LlamaForCausalLM --input int64:1x4096 --config '<Llama-3-70B>'", "wall_s": wall,
-            "peak_rss_mb": usage.ru_maxrss / 1024, "params": data["params"]["total"], "macs": data["macs"]["forward"],
-            "method": data["method"], "exit_code": proc.returncode}
+    in its own process (imports included)."""
+    sys.path.insert(0, str(HERE.parent))
+    from benchmarks._process import archwise_json
+
+    run = archwise_json(["profile", "hf:LlamaForCausalLM", "--input", "int64:1x4096", "--config",
+                         json.dumps(LLAMA3_70B), "--json"])
+    data = run.pop("report")
+    return {"command": "profile hf:LlamaForCausalLM --input int64:1x4096 --config '<Llama-3-70B>'", **run,
+            "params": data["params"]["total"], "macs": data["macs"]["forward"], "method": data["method"]}
 
 
 def _fmt(v, kind: str) -> str:

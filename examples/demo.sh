@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `make demo`: profile a few bundled models. Later issues grow this into design → ladder → report.
+# `make demo`: profile a few bundled models, their memory and their fit. Later issues grow this into
+# design → ladder → report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
@@ -10,8 +11,12 @@ run archwise profile examples/models.py:ResNet --input 8x3x32x32 --per-layer
 run archwise profile examples/models.py:PlainCNN --input 8x3x32x32 --kwargs '{"depth": 20}'
 # ResNet-50 from transformers' own config (ImageNet's 1000 classes): no weights, no download.
 run archwise profile hf:ResNetForImageClassification --input 1x3x224x224 --config '{"num_labels": 1000}'
-# Llama-3-70B at 4096 tokens, on the meta device: seconds, and no memory for its 282 GB of weights.
+# Does the ResNet train on a T4? Simulated memory, the verdict, the largest batch, and latency.
+run archwise profile examples/models.py:ResNet --input 64x3x32x32 --train --device t4
+# Llama-3-70B at 4096 tokens, bf16-mixed AdamW, on H100s under ZeRO-3: seconds, and no memory for
+# its 282 GB of weights. How many H100s does a full fine-tune need?
 run archwise profile hf:LlamaForCausalLM --input int64:1x4096 --config \
-  '{"hidden_size": 8192, "intermediate_size": 28672, "num_hidden_layers": 80, "num_attention_heads": 64, "num_key_value_heads": 8, "vocab_size": 128256}'
+  '{"hidden_size": 8192, "intermediate_size": 28672, "num_hidden_layers": 80, "num_attention_heads": 64, "num_key_value_heads": 8, "vocab_size": 128256}' \
+  --train --precision bf16-mixed --device h100-sxm --sharding zero3 --gpus 8 --checkpointing --no-batch-search
 # A graph network: its self-loop handling needs tensor values, so archwise falls back to a real run.
 run archwise profile examples/models.py:GCN --input 100x16 --input int64:2x400:0..100

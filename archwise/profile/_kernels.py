@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch._C._profiler import _EventType
 from torch.profiler import ProfilerActivity, profile
 from torch.utils._python_dispatch import TorchDispatchMode, _disable_current_modes
 
@@ -153,19 +152,14 @@ def _real_like(t: torch.Tensor) -> torch.Tensor:
 
 
 def _transient_of(prof: profile) -> int:
-    events = []
-    stack = list(prof.profiler.kineto_results.experimental_event_tree())
-    while stack:
-        event = stack.pop()
-        if event.tag == _EventType.Allocation and event.extra_fields.device.type == "cpu":
-            events.append((event.start_time_ns, event.extra_fields.alloc_size))
-        stack.extend(event.children)
-    events.sort(key=lambda e: e[0])
+    """The most bytes held at once beyond what remained at the end (the op's outputs)."""
+    from .measure import allocation_sizes
+
     running = peak = 0
-    for _, size in events:
+    for size in allocation_sizes(prof):
         running += size
         peak = max(peak, running)
-    return max(peak - running, 0)  # what was held at the peak beyond what the op returned
+    return max(peak - running, 0)
 
 
 def _onednn_lstm_workspace(steps: int, batch: int, hidden: int, inputs: int, element_size: int) -> int:

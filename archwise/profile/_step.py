@@ -141,6 +141,30 @@ def _autocast(precision: Precision, device_type: str) -> Iterator[None]:
         yield
 
 
+def stand_ins(model: nn.Module, param: Callable[[torch.Tensor], torch.Tensor],
+              buffer: Callable[[torch.Tensor], torch.Tensor]) -> tuple[dict[str, torch.Tensor], list[torch.Tensor]]:
+    """A stand-in for every parameter and buffer, keyed by name, made by ``param`` and ``buffer``;
+    tied tensors share one stand-in, so sharing is kept. Returns the map and the parameter stand-ins."""
+    made: dict[int, torch.Tensor] = {}
+    swap: dict[str, torch.Tensor] = {}
+    params: list[torch.Tensor] = []
+    for name, p in model.named_parameters(remove_duplicate=False):
+        if id(p) not in made:
+            made[id(p)] = param(p)
+            params.append(made[id(p)])
+        swap[name] = made[id(p)]
+    for name, b in model.named_buffers(remove_duplicate=False):
+        if id(b) not in made:
+            made[id(b)] = buffer(b)
+        swap[name] = made[id(b)]
+    return swap, params
+
+
+def trainable(t: torch.Tensor, like: torch.Tensor) -> nn.Parameter:
+    """``t`` as a parameter that needs a gradient when ``like`` does (and can have one)."""
+    return nn.Parameter(t, requires_grad=like.requires_grad and (t.is_floating_point() or t.is_complex()))
+
+
 @contextlib.contextmanager
 def swapped(model: nn.Module, tensors: dict[str, torch.Tensor]) -> Iterator[None]:
     """The model's parameters and buffers replaced by ``tensors`` for the whole step — forward,

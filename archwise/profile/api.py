@@ -19,7 +19,7 @@ from torch import nn
 
 from ..errors import ArchwiseError
 from ..spec import InputSpec, dtype_name, normalize_inputs
-from ._step import swapped
+from ._step import stand_ins, swapped, trainable
 from ._trace import Tracer, TraceFailure
 from .result import LayerProfile, ModelProfile, ParamStats
 from .structure import analyze
@@ -231,34 +231,23 @@ def _run(model: nn.Module, args: list, kwargs: dict, *, real: bool, backward: bo
 def _stand_ins(model: nn.Module, real: bool) -> tuple[dict[str, torch.Tensor], set[int]]:
     """Meta (or, for a real run, detached CPU) tensors to swap in for every parameter and buffer.
 
-    Tied parameters get one shared stand-in, so sharing is preserved. Real runs reuse the model's
-    own storage for parameters (``detach`` copies nothing; gradients go to the stand-in) and clone
-    buffers, which the forward may update in place (batch-norm running statistics).
+    Real runs reuse the model's own storage for parameters (``detach`` copies nothing; gradients
+    go to the stand-in) and clone buffers, which the forward may update in place (batch-norm
+    running statistics).
     """
-    made: dict[int, torch.Tensor] = {}
-    swap: dict[str, torch.Tensor] = {}
-    param_ids: set[int] = set()
-    for name, p in model.named_parameters(remove_duplicate=False):
-        if id(p) not in made:
-            if not real:
-                t = torch.empty_like(p, device="meta")
-            elif p.is_meta:
-                t = _random_like(p)
-            else:
-                t = p.detach().cpu()
-            made[id(p)] = nn.Parameter(t, requires_grad=p.requires_grad and (t.is_floating_point() or t.is_complex()))
-            param_ids.add(id(made[id(p)]))
-        swap[name] = made[id(p)]
-    for name, b in model.named_buffers(remove_duplicate=False):
-        if id(b) not in made:
-            if not real:
-                made[id(b)] = torch.empty_like(b, device="meta")
-            elif b.is_meta:
-                made[id(b)] = torch.ones(b.shape, dtype=b.dtype) if b.is_floating_point() else torch.zeros(b.shape, dtype=b.dtype)
-            else:
-                made[id(b)] = b.detach().cpu().clone()
-        swap[name] = made[id(b)]
-    return swap, param_ids
+    def param(p: torch.Tensor) -> torch.Tensor:
+        t = torch.empty_like(p, device="meta") if not real else _random_like(p) if p.is_meta else p.detach().cpu()
+        return trainable(t, p)
+
+    def buffer(b: torch.Tensor) -> torch.Tensor:
+        if not real:
+            return torch.empty_like(b, device="meta")
+        if b.is_meta:
+            return torch.ones(b.shape, dtype=b.dtype) if b.is_floating_point() else torch.zeros(b.shape, dtype=b.dtype)
+        return b.detach().cpu().clone()
+
+    swap, params = stand_ins(model, param, buffer)
+    return swap, {id(p) for p in params}
 
 
 def _random_like(p: torch.Tensor) -> torch.Tensor:

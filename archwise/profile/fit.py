@@ -273,6 +273,36 @@ def _fewest_gpus(m: TrainingMemory, strategy: str, usable: int, overhead: int, t
     return lo
 
 
+def _scaled(m: TrainingMemory | InferenceMemory, f: float) -> TrainingMemory | InferenceMemory:
+    """The same step for a model with ``f`` times the parameters and the same activations: weights,
+    their copies, gradients, optimizer state and the optimizer's temporaries scale; the rest does not."""
+    from dataclasses import replace
+
+    if isinstance(m, InferenceMemory):
+        weights, copies = int(m.weights * f), int(m.weight_copies * f)
+        return replace(m, weights=weights, weight_copies=copies, peak_bytes=weights + copies + m.activations)
+
+    def phase(name: str, parts: dict[str, int]) -> dict[str, int]:
+        scaled = {k: int(v * f) if k in ("weights", "weight_copies", "gradients", "optimizer_state") or
+                  (k == "transient" and name in ("optimizer", "zero_grad")) else v for k, v in parts.items()}
+        return scaled
+
+    phases = {name: phase(name, parts) for name, parts in m.phases.items()}
+    top = phase(m.peak_phase, m.parts())
+    return replace(m, peak_bytes=sum(top.values()), phases=phases, **top)
+
+
+def _largest_fraction(fits: Callable[[float], bool]) -> float | None:
+    """The largest fraction of the model's parameters that fits, to 0.1 %; None if none does."""
+    if not fits(1e-4):
+        return None
+    lo, hi = 1e-4, 1.0
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if fits(mid) else (lo, mid)
+    return lo
+
+
 def _gpus(n: int) -> str:
     return f"{n:,} GPU" + ("s" if n != 1 else "")
 
@@ -348,14 +378,10 @@ def _remedies(simulate: Callable[..., Any], need: Callable[..., int], base: Any,
                 detail, helps = "no number of GPUs fits: activations alone exceed one GPU", False
             out.append(Remedy("sharding", detail, None, helps))
     params = sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
-    fixed = base.peak_bytes - base.weights - getattr(base, "weight_copies", 0) - getattr(base, "gradients", 0) \
-        - getattr(base, "optimizer_state", 0)
-    per_param = (base.peak_bytes - fixed) / max(params, 1)
-    room = usable - (need(base) - base.peak_bytes) - fixed
-    if room > 0 and per_param > 0:
-        fitting = int(room / per_param)
-        out.append(Remedy("a smaller model", f"at most {fitting:,} parameters ({fitting / params:.0%} of this one), "
-                          "if activations stay the same", None, fitting >= 1))
+    fraction = _largest_fraction(lambda f: need(_scaled(base, f)) <= usable)
+    if fraction:
+        out.append(Remedy("a smaller model", f"at most {int(fraction * params):,} parameters ({fraction:.0%} of this "
+                          "one), if activations stay the same", need(_scaled(base, fraction)), True))
     else:
         out.append(Remedy("a smaller model", "activations alone exceed the device: a smaller model does not help "
                           "without a smaller batch or checkpointing", None, False))

@@ -372,6 +372,7 @@ def measure_model(model: nn.Module, items: Sequence[Any], *, train: bool, optimi
     """
     from ..spec import InputSpec, normalize_inputs
     from ._step import LossKind, OptimizerName, Precision, make_optimizer, parse_enum, run_step, swapped
+    from .measure import copies
     from .api import _available_memory
 
     prec = parse_enum(Precision, precision, "precision")
@@ -388,15 +389,7 @@ def measure_model(model: nn.Module, items: Sequence[Any], *, train: bool, optimi
     args = [a.real(generator) if isinstance(a, InputSpec) else a.detach().cpu() for a in items]
     if prec.autocast_dtype is None:
         args = [a.to(prec.param_dtype) if a.is_floating_point() else a for a in args]
-    swap, params, made = {}, [], {}
-    for name, p in model.named_parameters(remove_duplicate=False):
-        if id(p) not in made:  # tied weights share one copy
-            copy = p.detach().to(prec.param_dtype if p.is_floating_point() else p.dtype).clone()
-            made[id(p)] = nn.Parameter(copy, requires_grad=p.requires_grad and p.is_floating_point())
-            params.append(made[id(p)])
-        swap[name] = made[id(p)]
-    for name, b in model.named_buffers(remove_duplicate=False):
-        swap[name] = b.detach().clone()
+    swap, params = copies(model, prec)
     opt = make_optimizer(parse_enum(OptimizerName, optimizer, "optimizer"), params, foreach=False) if train else None
 
     def step() -> None:

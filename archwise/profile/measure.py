@@ -18,7 +18,8 @@ from torch.profiler import ProfilerActivity, profile
 
 from ..spec import InputSpec, normalize_inputs
 from ._step import (
-    LossKind, OptimizerName, Precision, checkpoint_blocks, checkpoint_kwargs, checkpointed, gc_paused, swapped, make_optimizer, optimizer_state_tensors,
+    LossKind, OptimizerName, Precision, checkpoint_blocks, checkpoint_kwargs, checkpointed, gc_paused, stand_ins,
+    swapped, trainable, make_optimizer, optimizer_state_tensors,
     parse_enum, run_step, warm_up,
 )
 
@@ -41,11 +42,7 @@ def measure_training_peak(model: nn.Module, inputs: Any, *, optimizer: str = "ad
     opt_name = parse_enum(OptimizerName, optimizer, "optimizer")
     prec = parse_enum(Precision, precision, "precision")
     loss_kind = parse_enum(LossKind, loss, "loss")
-    args, kwargs = normalize_inputs(inputs)
-    generator = torch.Generator().manual_seed(seed)
-    swap, params = _copies(model, prec)
-    call_args = [_real_input(a, prec, generator) for a in args]
-    call_kwargs = {k: _real_input(v, prec, generator) for k, v in kwargs.items()}
+    swap, params, call_args, call_kwargs = _prepare(model, inputs, prec, seed)
     opt = make_optimizer(opt_name, params, foreach=False)
     with gc_paused(), torch.random.fork_rng(devices=[]):
         warm_up(opt)
@@ -74,11 +71,7 @@ def measure_inference_peak(model: nn.Module, inputs: Any, *, precision: str = "f
         True
     """
     prec = parse_enum(Precision, precision, "precision")
-    args, kwargs = normalize_inputs(inputs)
-    generator = torch.Generator().manual_seed(seed)
-    swap, _ = _copies(model, prec)
-    call_args = [_real_input(a, prec, generator) for a in args]
-    call_kwargs = {k: _real_input(v, prec, generator) for k, v in kwargs.items()}
+    swap, _, call_args, call_kwargs = _prepare(model, inputs, prec, seed)
     resident = _unique_bytes([*swap.values(), *call_args, *call_kwargs.values()])
     autocast = torch.autocast("cpu", dtype=prec.autocast_dtype) if prec.autocast_dtype else contextlib.nullcontext()
     with gc_paused(), torch.no_grad(), torch.random.fork_rng(devices=[]), autocast, \
@@ -88,23 +81,31 @@ def measure_inference_peak(model: nn.Module, inputs: Any, *, precision: str = "f
     return resident + _peak_of_allocations(prof)
 
 
-def _copies(model: nn.Module, prec: Precision) -> tuple[dict[str, torch.Tensor], list[torch.Tensor]]:
-    made: dict[int, torch.Tensor] = {}
-    swap: dict[str, torch.Tensor] = {}
-    params: list[torch.Tensor] = []
-    for name, p in model.named_parameters(remove_duplicate=False):
-        if id(p) not in made:
-            dtype = prec.param_dtype if p.is_floating_point() else p.dtype
-            data = torch.randn(p.shape, dtype=dtype) * 0.02 if p.is_meta else p.detach().to("cpu", dtype).clone()
-            made[id(p)] = nn.Parameter(data, requires_grad=p.requires_grad and p.is_floating_point())
-            params.append(made[id(p)])
-        swap[name] = made[id(p)]
-    for name, b in model.named_buffers(remove_duplicate=False):
-        if id(b) not in made:
-            dtype = prec.param_dtype if b.is_floating_point() else b.dtype
-            made[id(b)] = torch.ones(b.shape, dtype=dtype) if b.is_meta else b.detach().to("cpu", dtype).clone()
-        swap[name] = made[id(b)]
-    return swap, params
+def _prepare(model: nn.Module, inputs: Any, prec: Precision, seed: int
+             ) -> tuple[dict[str, torch.Tensor], list[torch.Tensor], list[torch.Tensor], dict[str, torch.Tensor]]:
+    """Copies of the model's tensors and real inputs for one run: (swap, parameters, args, kwargs)."""
+    args, kwargs = normalize_inputs(inputs)
+    generator = torch.Generator().manual_seed(seed)
+    swap, params = copies(model, prec)
+    call_args = [_real_input(a, prec, generator) for a in args]
+    call_kwargs = {k: _real_input(v, prec, generator) for k, v in kwargs.items()}
+    return swap, params, call_args, call_kwargs
+
+
+def copies(model: nn.Module, prec: Precision) -> tuple[dict[str, torch.Tensor], list[torch.Tensor]]:
+    """CPU copies of every parameter and buffer in the precision's dtype (random where the model has
+    no weights), so a real step changes none of the model's own tensors."""
+    def dtype(t: torch.Tensor) -> torch.dtype:
+        return prec.param_dtype if t.is_floating_point() else t.dtype
+
+    def param(p: torch.Tensor) -> torch.Tensor:
+        data = torch.randn(p.shape, dtype=dtype(p)) * 0.02 if p.is_meta else p.detach().to("cpu", dtype(p)).clone()
+        return trainable(data, p)
+
+    def buffer(b: torch.Tensor) -> torch.Tensor:
+        return torch.ones(b.shape, dtype=dtype(b)) if b.is_meta else b.detach().to("cpu", dtype(b)).clone()
+
+    return stand_ins(model, param, buffer)
 
 
 def _real_input(item: InputSpec | torch.Tensor, prec: Precision, generator: torch.Generator) -> torch.Tensor:
@@ -122,7 +123,8 @@ def _unique_bytes(tensors: list[torch.Tensor]) -> int:
     return sum(storages.values())
 
 
-def _peak_of_allocations(prof: profile) -> int:
+def allocation_sizes(prof: profile) -> list[int]:
+    """The CPU allocator's allocations (+) and frees (−) the profiler recorded, in time order."""
     events = []
     stack = list(prof.profiler.kineto_results.experimental_event_tree())
     while stack:
@@ -130,9 +132,12 @@ def _peak_of_allocations(prof: profile) -> int:
         if event.tag == _EventType.Allocation and event.extra_fields.device.type == "cpu":
             events.append((event.start_time_ns, event.extra_fields.alloc_size))
         stack.extend(event.children)
-    events.sort(key=lambda e: e[0])
+    return [size for _, size in sorted(events, key=lambda e: e[0])]
+
+
+def _peak_of_allocations(prof: profile) -> int:
     running = peak = 0
-    for _, size in events:
+    for size in allocation_sizes(prof):
         running += size
         peak = max(peak, running)
     return peak

@@ -29,7 +29,8 @@ from ..spec import InputSpec, normalize_inputs
 from ._alloc import StorageTracker
 from ._kernels import KernelModel
 from ._step import (
-    LossKind, OptimizerName, Precision, checkpoint_blocks, checkpoint_kwargs, checkpointed, gc_paused, swapped, make_optimizer, optimizer_state_tensors,
+    LossKind, OptimizerName, Precision, checkpoint_blocks, checkpoint_kwargs, checkpointed, gc_paused, stand_ins,
+    swapped, trainable, make_optimizer, optimizer_state_tensors,
     parse_enum, run_step, warm_up,
 )
 from ._trace import tensors_in
@@ -77,6 +78,7 @@ class InferenceMemory:
 
     peak_bytes: int
     weights: int
+    weight_copies: int  # autocast's cached low-precision casts of the weights
     activations: int  # everything else live at the peak
     kv_cache_bytes: int | None  # key/value cache a decoder returns, when it returns one
     precision: str
@@ -85,7 +87,8 @@ class InferenceMemory:
     notes: tuple[str, ...] = field(default_factory=tuple)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"peak_bytes": self.peak_bytes, "weights": self.weights, "activations": self.activations,
+        return {"peak_bytes": self.peak_bytes, "weights": self.weights, "weight_copies": self.weight_copies,
+                "activations": self.activations,
                 "kv_cache_bytes": self.kv_cache_bytes, "precision": self.precision, "target": self.target,
                 "allocator_rounding": self.allocator_rounding, "notes": list(self.notes)}
 
@@ -127,11 +130,7 @@ def simulate_training(model: nn.Module, inputs: Any, *, optimizer: str = "adamw"
         raise ArchwiseError("--checkpointing found no repeated blocks (a ModuleList or Sequential of modules of one "
                             "class) to checkpoint in this model")
     with gc_paused(), torch.random.fork_rng(devices=[]), fake, tracker, shim:
-        swap, params, weight_tensors = _fake_stand_ins(model, prec)
-        call_args = [_fake_input(a, prec) for a in args]
-        call_kwargs = {k: _fake_input(v, prec) for k, v in kwargs.items()}
-        tracker.track([*weight_tensors, *call_args, *call_kwargs.values()])
-        tracker.tag(weight_tensors, "weights")
+        swap, params, call_args, call_kwargs = _fake_step_inputs(model, args, kwargs, prec, tracker)
         if blocks:
             call_kwargs = {**checkpoint_kwargs(model), **call_kwargs}
         opt = make_optimizer(opt_name, params, target == "gpu" if foreach is None else foreach)
@@ -183,11 +182,7 @@ def simulate_inference(model: nn.Module, inputs: Any, *, precision: str = "fp32"
     fake = FakeTensorMode(allow_non_fake_inputs=True)
     tracker = StorageTracker()
     with gc_paused(), torch.random.fork_rng(devices=[]), torch.no_grad(), fake, tracker, shim:
-        swap, _, weight_tensors = _fake_stand_ins(model, prec)
-        call_args = [_fake_input(a, prec) for a in args]
-        call_kwargs = {k: _fake_input(v, prec) for k, v in kwargs.items()}
-        tracker.track([*weight_tensors, *call_args, *call_kwargs.values()])
-        tracker.tag(weight_tensors, "weights")
+        swap, _, call_args, call_kwargs = _fake_step_inputs(model, args, kwargs, prec, tracker)
         tracker.reset_peak()
         tracker.phase = "forward"
         try:
@@ -197,30 +192,35 @@ def simulate_inference(model: nn.Module, inputs: Any, *, precision: str = "fp32"
         except Exception as err:
             raise ArchwiseError(f"simulating the forward failed: {_first_line(err)}") from err
         kv = _kv_cache_bytes(out)
-        weights = sum(r.nbytes for r in tracker.live_at_peak() if r.tag == "weights")
+        live = tracker.live_at_peak()
+        weights = sum(r.nbytes for r in live if r.tag == "weights")
+        copies = sum(r.nbytes for r in live if r.tag == "weight_copies")
     notes = (*shim.notes, *_target_notes(target, prec, model))
-    return InferenceMemory(tracker.peak, weights, tracker.peak - weights, kv, prec.value, target, _rounding(tracker), notes)
+    return InferenceMemory(tracker.peak, weights, copies, tracker.peak - weights - copies, kv, prec.value, target,
+                           _rounding(tracker), notes)
 
 
 # --- helpers ------------------------------------------------------------------------------------
+def _fake_step_inputs(model: nn.Module, args: list, kwargs: dict, prec: Precision, tracker: StorageTracker
+                      ) -> tuple[dict[str, torch.Tensor], list[torch.Tensor], list, dict]:
+    """Inside the fake mode: stand-ins for the model's tensors and fake inputs, registered with the
+    tracker (the weights tagged as such). Returns (swap, parameters, args, kwargs)."""
+    swap, params, weight_tensors = _fake_stand_ins(model, prec)
+    call_args = [_fake_input(a, prec) for a in args]
+    call_kwargs = {k: _fake_input(v, prec) for k, v in kwargs.items()}
+    tracker.track([*weight_tensors, *call_args, *call_kwargs.values()])
+    tracker.tag(weight_tensors, "weights")
+    return swap, params, call_args, call_kwargs
+
+
 def _fake_stand_ins(model: nn.Module, prec: Precision) -> tuple[dict[str, torch.Tensor], list[torch.Tensor], list]:
     """Fake CPU tensors for every parameter and buffer (tied ones shared), in the precision's dtype."""
-    made: dict[int, torch.Tensor] = {}
-    swap: dict[str, torch.Tensor] = {}
-    params: list[torch.Tensor] = []
-    for name, p in model.named_parameters(remove_duplicate=False):
-        if id(p) not in made:
-            dtype = prec.param_dtype if p.is_floating_point() else p.dtype
-            grad = p.requires_grad and p.is_floating_point()
-            made[id(p)] = nn.Parameter(torch.empty(p.shape, dtype=dtype, device="cpu"), requires_grad=grad)
-            params.append(made[id(p)])
-        swap[name] = made[id(p)]
-    for name, b in model.named_buffers(remove_duplicate=False):
-        if id(b) not in made:
-            dtype = prec.param_dtype if b.is_floating_point() else b.dtype
-            made[id(b)] = torch.empty(b.shape, dtype=dtype, device="cpu")
-        swap[name] = made[id(b)]
-    return swap, params, list(made.values())
+    def dtype(t: torch.Tensor) -> torch.dtype:
+        return prec.param_dtype if t.is_floating_point() else t.dtype
+
+    swap, params = stand_ins(model, lambda p: trainable(torch.empty(p.shape, dtype=dtype(p), device="cpu"), p),
+                             lambda b: torch.empty(b.shape, dtype=dtype(b), device="cpu"))
+    return swap, params, list({id(t): t for t in swap.values()}.values())
 
 
 def _fake_input(item: InputSpec | torch.Tensor, prec: Precision) -> torch.Tensor:

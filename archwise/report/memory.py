@@ -67,8 +67,9 @@ def render_training(m: TrainingMemory) -> RenderableType:
 
 
 def render_inference(m: InferenceMemory) -> RenderableType:
+    copies = f" + autocast's weight copies {fmt_bytes(m.weight_copies)}" if m.weight_copies else ""
     line = (f"Inference memory ({m.precision}, no_grad): peak {fmt_bytes(m.peak_bytes)} = weights "
-            f"{fmt_bytes(m.weights)} + activations {fmt_bytes(m.activations)}")
+            f"{fmt_bytes(m.weights)}{copies} + activations {fmt_bytes(m.activations)}")
     if m.kv_cache_bytes:
         line += f"; the key/value cache it returns is {fmt_bytes(m.kv_cache_bytes)}"
     return Group(Text(line), *_notes(m.notes))
@@ -151,7 +152,8 @@ def render_latency(r: LatencyReport, top: int = 5) -> RenderableType:
                           if r.measured_train_step_s else "—")
     parts: list[RenderableType] = [table]
     if r.forward_s:
-        parts.append(Text(f"Throughput {r.throughput:,.0f} samples/s (inference); "
+        rate = f"{r.throughput:,.0f}" if r.throughput >= 100 else f"{r.throughput:.3g}"
+        parts.append(Text(f"Throughput {rate} samples/s (inference); "
                           f"{r.compute_bound_share:.0%} of the forward is compute-bound."))
         slow = sorted(r.per_layer, key=lambda x: -(x.forward_s + x.backward_s))[:top]
         parts.append(Text("Slowest: " + ", ".join(f"{x.path or '(model)'} {fmt_time(x.forward_s + x.backward_s)}"

@@ -96,6 +96,8 @@ def test_remedies_when_it_does_not_fit(examples):
     assert f"batch {r.max_batch_size} × {math.ceil(16 / r.max_batch_size)} gradient-accumulation steps" == batch.detail
     sharding = next(x for x in r.remedies if x.name == "sharding")
     assert sharding.detail == "not needed: --checkpointing alone fits on one GPU"
+    smaller = next(x for x in r.remedies if x.name == "a smaller model")
+    assert not smaller.fits or smaller.required_bytes <= r.usable_bytes
     assert r.remedies[1].fits  # checkpointing
 
 

@@ -15,6 +15,8 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 from torch.utils._python_dispatch import TorchDispatchMode, _disable_current_modes
 
+from ._native import quiet_profile
+
 __all__ = ["KernelModel", "measure_conv_transient"]
 
 aten = torch.ops.aten
@@ -31,6 +33,8 @@ class KernelModel(TorchDispatchMode):
       every index; boolean indexing keeps every element), the assumption PyTorch's own opt-in meta
       ``nonzero`` makes. Exact for masks that keep everything (a graph without self-loops in PyG's
       self-loop handling); an upper bound otherwise. Each use is noted.
+    * While ``scalars`` is set (the optimizer's step), ``.item()`` returns 1 (``scalar_stand_in``):
+      Adafactor scales its update by a parameter's norm read back to Python. Noted when used.
     * ``convolution`` and its backward, on the CPU target: oneDNN reorders activations and weights
       into its blocked layouts inside the kernel, and which buffers it needs depends on the
       algorithm it picks for the exact shape (it changes with the batch size). No formula holds, so
@@ -46,6 +50,7 @@ class KernelModel(TorchDispatchMode):
         self.target = target
         self.max_measure_bytes = max_measure_bytes
         self.notes: list[str] = []
+        self.scalars = False  # answer .item() with 1 (set while the optimizer steps: Adafactor reads a norm)
         self._conv_cache: dict[tuple, int] = {}
 
     def _note(self, note: str) -> None:
@@ -103,6 +108,14 @@ class KernelModel(TorchDispatchMode):
             return self._onednn_lstm(func, args, kwargs)  # on a GPU target, an approximation of cuDNN's
         if self.target == "cpu" and func in (aten.convolution.default, aten.convolution_backward.default):
             return self._convolution(func, args, kwargs)
+        if func is aten._local_scalar_dense.default and self.scalars:
+            try:
+                return func(*args, **kwargs)  # fake tensors know the values of small constants (step counts)
+            except Exception:  # noqa: BLE001 - a data-dependent value
+                pass
+            self._note("the optimizer reads a tensor's value (.item(), as Adafactor does for a parameter's norm), "
+                       "which fake tensors lack; 1 was assumed: it scales the update, not the memory")
+            return scalar_stand_in(args[0])
         if func is aten.nonzero.default:
             self._assumed("aten.nonzero")
             x = args[0]
@@ -117,6 +130,11 @@ class KernelModel(TorchDispatchMode):
                     indices.append(i)
             return func(args[0], indices)
         return func(*args, **kwargs)
+
+
+def scalar_stand_in(t: torch.Tensor) -> Any:
+    """What ``.item()`` of ``t`` returns when ``t`` has no values: 1 in its kind of Python number."""
+    return True if t.dtype == torch.bool else 1.0 if t.is_floating_point() or t.is_complex() else 1
 
 
 def _conv_key(func: Any, args: tuple) -> tuple:
@@ -140,7 +158,7 @@ def measure_conv_transient(func: Any, args: tuple, max_bytes: int) -> int | None
     with _disable_current_modes(), torch.no_grad():
         real = [_real_like(a) if isinstance(a, torch.Tensor) else a for a in args]
         func(*real)  # warm-up: oneDNN creates its primitive (and caches it) on first use
-        with profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+        with quiet_profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
             out = func(*real)  # kept until the profile ends, so its outputs count as outputs
         del out
     return _transient_of(prof)

@@ -17,6 +17,7 @@ from torch._C._profiler import _EventType
 from torch.profiler import ProfilerActivity, profile
 
 from ..spec import InputSpec, normalize_inputs
+from ._native import quiet_profile
 from ._step import (
     LossKind, OptimizerName, Precision, checkpoint_blocks, checkpoint_kwargs, checkpointed, gc_paused, stand_ins,
     swapped, trainable, make_optimizer, optimizer_state_tensors,
@@ -55,7 +56,7 @@ def measure_training_peak(model: nn.Module, inputs: Any, *, optimizer: str = "ad
             return model(*call_args, **call_kwargs)
 
         with swapped(model, swap), checkpointed(blocks), \
-                profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+                quiet_profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
             run_step(forward, opt, prec, loss_kind, "cpu")
     return resident + _peak_of_allocations(prof)
 
@@ -75,7 +76,7 @@ def measure_inference_peak(model: nn.Module, inputs: Any, *, precision: str = "f
     resident = _unique_bytes([*swap.values(), *call_args, *call_kwargs.values()])
     autocast = torch.autocast("cpu", dtype=prec.autocast_dtype) if prec.autocast_dtype else contextlib.nullcontext()
     with gc_paused(), torch.no_grad(), torch.random.fork_rng(devices=[]), autocast, \
-            swapped(model, swap), profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
+            swapped(model, swap), quiet_profile(activities=[ProfilerActivity.CPU], profile_memory=True) as prof:
         out = model(*call_args, **call_kwargs)
     del out
     return resident + _peak_of_allocations(prof)

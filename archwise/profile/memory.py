@@ -134,7 +134,9 @@ def simulate_training(model: nn.Module, inputs: Any, *, optimizer: str = "adamw"
         if blocks:
             call_kwargs = {**checkpoint_kwargs(model), **call_kwargs}
         opt = make_optimizer(opt_name, params, target == "gpu" if foreach is None else foreach)
+        shim.scalars = True
         warm_up(opt)
+        shim.scalars = False
         tracker.tag(optimizer_state_tensors(opt), "optimizer_state")
         tracker.reset_peak()
 
@@ -147,6 +149,7 @@ def simulate_training(model: nn.Module, inputs: Any, *, optimizer: str = "adamw"
 
         def set_phase(phase: str) -> None:
             tracker.phase = phase
+            shim.scalars = phase == "optimizer"
 
         def tag_gradients() -> None:
             tracker.tag([p.grad for p in params if p.grad is not None], "gradients")

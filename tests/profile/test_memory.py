@@ -126,3 +126,16 @@ def test_bad_options_list_the_known_ones(kwargs, message):
 def test_checkpointing_without_repeated_blocks_says_so():
     with pytest.raises(archwise.ArchwiseError, match="found no repeated blocks"):
         archwise.simulate_training(nn.Linear(4, 2), [(2, 4)], checkpointing=True)
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam", "adafactor"])
+@pytest.mark.parametrize("name", ["mlp", "gpt2"])
+def test_other_optimizers_within_2_percent(examples, name, optimizer):
+    """Adafactor reads a parameter norm back with .item() in its step; the simulation answers 1."""
+    build, inputs = zoo(examples)[name]
+    model = build()
+    simulated = archwise.simulate_training(model, inputs, optimizer=optimizer)
+    real = measure_training_peak(model, inputs, optimizer=optimizer)
+    assert simulated.peak_bytes == pytest.approx(real, rel=0.02)
+    assert simulated.optimizer_state > 0
+    assert any(".item()" in n for n in simulated.notes) == (optimizer == "adafactor")

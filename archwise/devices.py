@@ -125,6 +125,9 @@ DEVICES: dict[str, Device] = {d.name: d for d in [
 ]}
 
 
+CALIBRATION_VERSION = 2  # 2: convolution backward, 1×1 and depthwise convolutions, per-kernel rates, optimizer steps
+
+
 def calibration_path() -> Path:
     """Where ``archwise calibrate`` stores its measurements: ``$XDG_CACHE_HOME/archwise`` or ``~/.cache/archwise``."""
     base = os.environ.get("ARCHWISE_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
@@ -153,6 +156,11 @@ def local_cpu() -> Device:
         except (OSError, json.JSONDecodeError):
             calibration = {}
     flops = calibration.get("matmul_flops", {})
+    notes: tuple[str, ...] = ()
+    if not calibration:
+        notes = ("not calibrated: run archwise calibrate for latency predictions",)
+    elif calibration.get("version", 1) < CALIBRATION_VERSION:
+        notes = ("calibrated by an older archwise, which measured fewer kernels: run archwise calibrate again",)
     return Device(
         name="cpu", title=f"this machine's CPU ({platform.processor() or platform.machine()}, {os.cpu_count()} cores)",
         kind="cpu", memory_bytes=_meminfo_total(),
@@ -164,7 +172,7 @@ def local_cpu() -> Device:
                  "bandwidth": f"measured by archwise calibrate ({path})" if calibration else "not calibrated",
                  "launch_overhead": "measured by archwise calibrate" if calibration else "not calibrated"},
         launch_overhead_s=calibration.get("op_overhead_s", 0.0),
-        notes=() if calibration else ("not calibrated: run archwise calibrate for latency predictions",),
+        notes=notes,
         curves=calibration.get("curves"),
         train_op_overhead_s=calibration.get("train_op_overhead_s", 0.0),
     )

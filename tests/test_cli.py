@@ -122,6 +122,15 @@ def test_debug_shows_the_traceback():
     assert "Traceback" in proc.stderr and "ArchwiseError" in proc.stderr
 
 
+def test_a_training_profile_writes_nothing_to_stderr():
+    # In a real process, where native libraries write to file descriptor 2 (libkineto prints a line
+    # each time a profiler starts, and the CPU memory simulation starts one per convolution).
+    proc = subprocess.run([sys.executable, "-m", "archwise.cli", "profile", f"{MODELS}:ResNet", "--input", "4x3x32x32",
+                           "--train"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0 and "Training memory" in proc.stdout
+    assert proc.stderr == ""
+
+
 def test_entry_point_installed():
     proc = subprocess.run([str(ROOT / ".venv" / "bin" / "archwise"), "--version"], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.startswith("archwise ")

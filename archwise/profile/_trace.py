@@ -79,7 +79,7 @@ class OpCost:
     bytes: int  # bytes read and written: every tensor argument and result
     dtype: str  # "fp32" | "bf16" | "fp16" | …
     limit: int = 0  # smallest dimension of the equivalent matrix product (what bounds a kernel's efficiency)
-    op: str = ""  # the aten op, for per-op calibration of memory-bound kernels
+    op: str = ""  # the aten op, for per-op calibration (convolutions: "….depthwise", "….pointwise" for 1×1)
 
 
 _NO_KERNEL = {aten._unsafe_view, aten.lift_fresh, aten._reshape_alias}
@@ -166,6 +166,7 @@ class Tracer(TorchDispatchMode):
         self.forward_bytes = 0  # bytes of new tensors the forward made (views and in-place results excluded)
         self.costs: list[OpCost] = []
         self.dispatched = {"forward": 0, "backward": 0}  # every op, views included: each costs eager overhead
+        self.loss_input: tuple[tuple[int, ...], torch.dtype] | None = None  # what a training loss would read
         self.recurrent_paths: set[str] = {p for p, m in model.named_modules() if isinstance(m, RECURRENT_MODULES)}
         self._failed_op: str | None = None
         self._failed_shapes: list[tuple[int, ...]] = []
@@ -415,6 +416,7 @@ def _cost(func: Any, args: tuple, out: Any, flops: int, phase: str, path: str, r
         if dtype is None and t.is_floating_point():
             dtype = t.dtype
     packet = func.overloadpacket
+    op_name = packet.__name__
     limit = 0
     if packet in MATMUL_OPERANDS:
         i, j = MATMUL_OPERANDS[packet]
@@ -429,12 +431,44 @@ def _cost(func: Any, args: tuple, out: Any, flops: int, phase: str, path: str, r
         # the equivalent GEMM: (batch · output positions) × (C_in/g · kernel) × (C_out/g)
         limit = max(1, min(positions, weight[0].numel(), weight.shape[0] // max(groups, 1)))
         kind = "conv"
+        if groups > 1 and weight.shape[1] == 1:  # depthwise: one filter per channel, a memory-bound kernel
+            op_name = f"{packet.__name__}.depthwise"
+        elif groups == 1 and weight[0, 0].numel() == 1:  # 1×1: a plain GEMM of low arithmetic intensity
+            op_name = f"{packet.__name__}.pointwise"
     else:
         kind = "other"
     if recurrent:
         kind = "rnn"
     name = {torch.bfloat16: "bf16", torch.float16: "fp16", torch.float64: "fp64"}.get(dtype, "fp32")
-    return OpCost(phase, path, kind, flops, traffic, name, limit, packet.__name__)
+    return OpCost(phase, path, kind, flops, traffic, name, limit, op_name)
+
+
+class OpRecorder(TorchDispatchMode):
+    """The kernels of whatever runs under it, as ``OpCost``s of one ``phase``, and the count of every
+    dispatched op (views included). Used for the optimizer step and by ``archwise calibrate``, so
+    that a calibrated kernel is named and sized exactly as the tracer names and sizes it."""
+
+    def __init__(self, phase: str, path: str = "", scalars: bool = False, meta_only: bool = False) -> None:
+        super().__init__()
+        self.phase, self.path, self.scalars, self.meta_only = phase, path, scalars, meta_only
+        self.costs: list[OpCost] = []
+        self.dispatched = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
+        kwargs = kwargs or {}
+        if self.scalars and func is aten._local_scalar_dense.default and args[0].is_meta:
+            from ._kernels import scalar_stand_in
+
+            self.dispatched += 1
+            return scalar_stand_in(args[0])  # a meta tensor has no value to read back (Adafactor's norm)
+        out = func(*args, **kwargs)
+        self.dispatched += 1
+        if self.meta_only and not any(t.is_meta for t in (*_tensors(args), *_tensors(out))):
+            return out  # host-side bookkeeping (a CPU step counter, a profiler marker): no device kernel
+        if not func.is_view and func.overloadpacket not in _NO_KERNEL:
+            flops = count_flops(func, args, kwargs, out)
+            self.costs.append(_cost(func, args, out, flops, self.phase, self.path, False))
+        return out
 
 
 def _onto_meta(args: tuple, kwargs: dict) -> tuple[tuple, dict]:

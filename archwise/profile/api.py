@@ -111,29 +111,40 @@ def _with_latency(result: ModelProfile, tracer: Tracer, model: nn.Module, args: 
     """Predict latency on ``device`` (and this CPU, when measuring), and measure on this CPU."""
     from dataclasses import replace
 
-    from ..devices import get_device, local_cpu
-    from .latency import in_precision, measure_model, predict
+    from ..devices import Device, get_device, local_cpu
+    from ._step import OptimizerName, parse_enum
+    from .latency import LatencyReport, in_precision, loss_costs, measure_model, optimizer_costs, predict
 
     batch = int(args[0].shape[0]) if args and len(args[0].shape) else 1
     costs = in_precision(tracer.costs, precision)
-    opt_bytes, opt_kernels = _optimizer_traffic(model, result, optimizer, precision)
-    module_calls = sum(stats.calls for stats in tracer.stats.values())
     notes: list[str] = []
     local = local_cpu()
     target = get_device(device) if device else local
     calibrated = bool(local.bandwidth)
+
+    def on(dev: Device) -> LatencyReport:
+        """The forward, backward and optimizer kernels as they run on ``dev`` (the optimizer per tensor
+        on a CPU, multi-tensor on a GPU, as PyTorch picks)."""
+        step, count = optimizer_costs(list(model.parameters()), optimizer, precision, foreach=dev.is_gpu)
+        return predict([*costs, *loss, *step], dev, batch,
+                       {**tracer.dispatched, "loss": loss_count, "optimizer": count},
+                       parse_enum(OptimizerName, optimizer, "optimizer").value,
+                       sum(1 for p in model.parameters() if p.requires_grad))
+
+    loss, loss_count = loss_costs(*tracer.loss_input) if tracer.loss_input else ([], 0)
+
     if target.name == "cpu" and not calibrated:
         notes.append("this CPU is not calibrated: run archwise calibrate to predict its latency")
         report = None
     else:
-        report = predict(costs, target, batch, opt_bytes, opt_kernels if not target.is_gpu else 12,
-                         tracer.dispatched, module_calls)
+        report = on(target)
+    if calibrated and (target.name == "cpu" or measure):
+        notes += [n for n in local.notes if "older archwise" in n]
     if measure:
         forward_s, step_s, why = measure_model(model, args, train=train, optimizer=optimizer, precision=precision,
                                                rebuild=rebuild)
         notes += why
-        local_report = predict(costs, local, batch, opt_bytes, opt_kernels, tracer.dispatched,
-                               module_calls) if calibrated else None
+        local_report = on(local) if calibrated else None
         if report is None and local_report is not None:
             report = local_report
         if report is not None:
@@ -141,28 +152,12 @@ def _with_latency(result: ModelProfile, tracer: Tracer, model: nn.Module, args: 
                              local_forward_s=local_report.forward_s if local_report else None,
                              local_train_step_s=local_report.train_step_s if local_report else None)
         elif forward_s is not None:
-            from .latency import LatencyReport
-
             report = LatencyReport("cpu", batch, 0.0, 0.0, 0.0, (), 0.0, forward_s, step_s if train else None)
     if report is None and not notes:
         return result
     if report is None:
         return replace(result, notes=(*result.notes, *notes))
     return replace(result, latency=replace(report, notes=(*report.notes, *notes)))
-
-
-def _optimizer_traffic(model: nn.Module, result: ModelProfile, optimizer: str, precision: str) -> tuple[int, int]:
-    """Bytes an optimizer step reads and writes, and its kernels on the CPU's per-tensor path:
-    weights read and written, gradients read, state read and written."""
-    from ._step import OptimizerName, Precision, parse_enum
-
-    prec = parse_enum(Precision, precision, "precision")
-    name = parse_enum(OptimizerName, optimizer, "optimizer")
-    weights = result.params.trainable * prec.param_dtype.itemsize
-    state_per_weight = {"sgd": 0, "momentum": 1, "adam": 2, "adamw": 2, "adafactor": 0}[name.value]
-    tensors = len({id(p) for p in model.parameters() if p.requires_grad}) or 1
-    kernels_per_tensor = {"sgd": 1, "momentum": 3, "adam": 9, "adamw": 10, "adafactor": 12}[name.value]
-    return 3 * weights + 2 * state_per_weight * weights, 2 * tensors * kernels_per_tensor
 
 
 def _with_memory(result: ModelProfile, model: nn.Module, args: list, kwargs: dict, train: bool, optimizer: str,
@@ -216,6 +211,7 @@ def _run(model: nn.Module, args: list, kwargs: dict, *, real: bool, backward: bo
             out = model(*call_args, **call_kwargs)
             outs = tracer.finish_forward(out)
             roots = list({id(t): t for t in outs if t.requires_grad and t.is_floating_point()}.values())
+            tracer.loss_input = (tuple(roots[0].shape), roots[0].dtype) if roots else None
             if backward and roots:
                 torch.autograd.backward(roots, [torch.ones_like(r) for r in roots])
         except ArchwiseError:

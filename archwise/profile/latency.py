@@ -25,11 +25,11 @@ import torch
 from torch import nn
 from torch.utils import benchmark
 
-from ..devices import Device, calibration_path
+from ..devices import CALIBRATION_VERSION, Device, calibration_path
 from ..errors import ArchwiseError
 from ._trace import OpCost
 
-__all__ = ["LatencyReport", "LayerLatency", "predict", "calibrate", "measure", "op_time"]
+__all__ = ["LatencyReport", "LayerLatency", "predict", "loss_costs", "optimizer_costs", "calibrate", "measure", "op_time"]
 
 
 @dataclass(frozen=True)
@@ -85,21 +85,26 @@ def op_time(cost: OpCost, device: Device) -> tuple[float, bool]:
         >>> round(t * 1e3, 3), compute_bound
         (0.139, True)
     """
+    if device.curves and cost.op in device.curves.get("ops", {}) and cost.kind != "matmul":
+        # measured on this CPU as a whole kernel (depthwise convolutions included): its own rate
+        seconds = cost.bytes / _interpolate(device.curves["ops"][cost.op], cost.bytes) if cost.bytes else 0.0
+        return seconds, False
     rate = _rate(device, cost)
     compute = cost.flops / rate if cost.flops and rate else 0.0
     bandwidth = device.bandwidth
-    if device.curves:  # this CPU: the op's own measured bandwidth where calibrated, else a copy's
-        bandwidth = _interpolate(device.curves.get("ops", {}).get(cost.op) or device.curves["copy"], cost.bytes)
+    if device.curves:  # this CPU: a copy's measured bandwidth at this size
+        bandwidth = _interpolate(device.curves["copy"], cost.bytes)
     memory = cost.bytes / bandwidth if bandwidth else 0.0
     return max(compute, memory), compute >= memory
 
 
 def _rate(device: Device, cost: OpCost) -> float:
     """FLOP/s for this kernel: on this CPU, measured at sizes around the kernel's work (small kernels
-    run far below peak); on GPUs the datasheet peak, fp32 convolutions at the TF32 rate (PyTorch
-    allows TF32 for cuDNN by default), fp32 matmuls at the fp32 rate."""
+    run far below peak; convolution backward has its own curve); on GPUs the datasheet peak, fp32
+    convolutions at the TF32 rate (PyTorch allows TF32 for cuDNN by default), fp32 matmuls at the fp32 rate."""
     if device.curves:
-        kind = device.curves.get(cost.kind) or device.curves["matmul"]
+        kind = (device.curves.get("op_flops", {}).get(cost.op) or device.curves.get(cost.kind)
+                or device.curves["matmul"])
         points = kind.get(cost.dtype) or kind["fp32"]
         return _interpolate(points, cost.limit or 1)
     if device.is_gpu and cost.dtype == "fp32" and cost.kind == "conv" and "tf32" in device.peak_flops:
@@ -158,14 +163,17 @@ def _fused_recurrent(costs: Sequence[OpCost]) -> list[OpCost]:
     return out
 
 
-def predict(costs: Sequence[OpCost], device: Device, batch_size: int, optimizer_bytes: int = 0,
-            optimizer_kernels: int = 0, dispatched: dict[str, int] | None = None,
-            module_calls: int = 0) -> LatencyReport:
-    """Sum the roofline over the traced kernels of a forward and backward pass.
+def predict(costs: Sequence[OpCost], device: Device, batch_size: int,
+            dispatched: dict[str, int] | None = None, optimizer_name: str | None = None,
+            optimizer_tensors: int = 0) -> LatencyReport:
+    """Sum the roofline over the traced kernels of a forward, the loss, a backward and an optimizer
+    step (``phase`` "forward", "loss", "backward", "optimizer"; ``dispatched`` counts each phase's ops).
 
     On a GPU each kernel adds its launch cost. On this CPU each dispatched op (views too) adds eager
     PyTorch's per-op cost measured around real module code, since there the framework, not the
-    kernel, is often what takes the time.
+    kernel, is often what takes the time; and the optimizer step costs what was calibrated for
+    ``optimizer_name``: a fixed cost per tensor (``optimizer_tensors`` of them) plus its bytes at the
+    rate its whole step reached at that size.
     """
     if not device.bandwidth or not any(device.peak_flops.values()):
         raise ArchwiseError(f"no speed figures for {device.name}: run archwise calibrate to measure this CPU first")
@@ -175,10 +183,20 @@ def predict(costs: Sequence[OpCost], device: Device, batch_size: int, optimizer_
     for phase in ("forward", "backward"):  # each fused recurrent kernel is one dispatched op
         dispatched[phase] = dispatched.get(phase, 0) + sum(1 for c in costs if c.phase == phase and c.module in recurrent)
     per: dict[str, list[float]] = {}
-    forward = backward = bound = 0.0
+    forward = backward = optimizer = bound = 0.0
+    step_model = (device.curves or {}).get("optimizer", {}).get(optimizer_name or "")
+    calibrated_step = isinstance(step_model, dict) and not device.is_gpu
+    if calibrated_step:
+        traffic = sum(c.bytes for c in costs if c.phase == "optimizer")
+        optimizer = optimizer_tensors * step_model["per_tensor_s"]
+        optimizer += traffic / _interpolate(step_model["rate"], traffic) if traffic else 0.0
+        costs = [c for c in costs if c.phase != "optimizer"]
     for cost in costs:
         seconds, compute_bound = op_time(cost, device)
         seconds += device.launch_overhead_s if device.is_gpu else 0.0  # on the CPU: counted per dispatched op
+        if cost.phase == "optimizer":
+            optimizer += seconds
+            continue
         slot = per.setdefault(cost.module, [0.0, 0.0])
         if cost.phase == "forward":
             forward += seconds
@@ -187,19 +205,61 @@ def predict(costs: Sequence[OpCost], device: Device, batch_size: int, optimizer_
         else:
             backward += seconds
             slot[1] += seconds
-    framework_forward = framework_backward = 0.0
     if not device.is_gpu:  # eager PyTorch's own cost per dispatched op (views too), measured by calibrate
         framework_forward = dispatched.get("forward", 0) * device.launch_overhead_s
-        framework_backward = dispatched.get("backward", 0) * (device.train_op_overhead_s or device.launch_overhead_s)
+        framework_backward = (dispatched.get("backward", 0) + dispatched.get("loss", 0)) * (
+            device.train_op_overhead_s or device.launch_overhead_s)
         per.setdefault("(framework)", [0.0, 0.0])
         per["(framework)"][0] += framework_forward
         per["(framework)"][1] += framework_backward
-    forward += framework_forward
-    backward += framework_backward
-    optimizer = optimizer_bytes / device.bandwidth + optimizer_kernels * device.launch_overhead_s
+        forward += framework_forward
+        backward += framework_backward
+        if not calibrated_step:  # a calibrated step already includes its per-tensor costs
+            optimizer += dispatched.get("optimizer", 0) * device.launch_overhead_s
     layers = tuple(LayerLatency(path, f, b) for path, (f, b) in per.items())
     return LatencyReport(device.name, batch_size, forward, forward + backward + optimizer,
                          bound / forward if forward else 0.0, layers, optimizer)
+
+
+def loss_costs(shape: tuple[int, ...], dtype: torch.dtype) -> tuple[list[OpCost], int]:
+    """The kernels of the training loss (what ``archwise`` and ``--measure`` use: cross-entropy for
+    logits-like outputs, else mean squared error) and of its backward, on a meta output of ``shape``,
+    as phase "loss"; and the count of dispatched ops."""
+    from ._step import LossKind, compute_loss
+    from ._trace import OpRecorder
+
+    out = torch.empty(shape, dtype=dtype, device="meta", requires_grad=True)
+    with OpRecorder("loss", "(loss)", meta_only=True) as record:
+        compute_loss(out, LossKind.AUTO).backward()
+    return record.costs, record.dispatched
+
+
+def optimizer_costs(params: Sequence[torch.Tensor], optimizer: str, precision: str,
+                    foreach: bool) -> tuple[list[OpCost], int]:
+    """The kernels of one steady-state step of ``optimizer`` over tensors shaped like ``params``
+    (the trainable ones), traced on the meta device: PyTorch's own implementation, per-tensor loop
+    (``foreach=False``, what it runs on the CPU) or multi-tensor (what it runs on CUDA). Weights and
+    gradients are in the precision's master dtype. Returns the kernels and the count of dispatched ops.
+    """
+    from ._step import OptimizerName, Precision, make_optimizer, parse_enum
+    from ._trace import OpRecorder
+
+    prec = parse_enum(Precision, precision, "precision")
+    name = parse_enum(OptimizerName, optimizer, "optimizer")
+    weights = []
+    for p in params:
+        if p.requires_grad:
+            w = torch.empty(p.shape, dtype=prec.param_dtype, device="meta", requires_grad=True)
+            w.grad = torch.empty_like(w)
+            weights.append(w)
+    if not weights:
+        return [], 0
+    opt = make_optimizer(name, weights, foreach=foreach)
+    with OpRecorder("optimizer", scalars=True):
+        opt.step()  # the first step creates the state; the one traced is a steady-state step
+    with OpRecorder("optimizer", "(optimizer)", scalars=True, meta_only=True) as record:
+        opt.step()
+    return record.costs, record.dispatched
 
 
 # --- calibration --------------------------------------------------------------------------------
@@ -213,11 +273,14 @@ def calibrate(on_step: Callable[[str], None] = lambda step: None, quick: bool = 
     """Measure this machine's CPU and store the figures where ``archwise.devices.local_cpu`` reads them.
 
     Rates as functions of the dimension that limits a kernel's efficiency: matrix multiplies (fp32,
-    bf16) whose smallest dimension runs from 4 to 1024, 3×3 convolutions from 4 to 256 channels; copies
-    from 16 KiB to 256 MiB; and the per-op costs of eager PyTorch: a small kernel, a view, a module call.
+    bf16) whose smallest dimension runs from 4 to 1024; 3×3 convolutions and their backward from 4
+    to 256 channels; every common memory-bound kernel (element-wise, normalization, pooling, dropout's
+    random numbers, indexing, depthwise convolutions, their backward kernels and the optimizers'
+    in-place updates) at sizes from cache-resident to main memory; copies from 16 KiB to 256 MiB;
+    and the per-op costs of eager PyTorch around module code.
     """
     run = 0.05 if quick else 0.2
-    curves: dict[str, Any] = {"matmul": {}, "conv": {}, "copy": []}
+    curves: dict[str, Any] = {"matmul": {}, "conv": {}, "copy": [], "op_flops": {}}
     for dtype, name in ((torch.float32, "fp32"), (torch.bfloat16, "bf16")):
         on_step(f"matrix multiply, {name}")
         points = []
@@ -226,24 +289,22 @@ def calibrate(on_step: Callable[[str], None] = lambda step: None, quick: bool = 
             flops = 2 * 2048 * d * d
             points.append([d, flops / _median(lambda a=a, b=b: torch.mm(a, b), run)])
         curves["matmul"][name] = points
-    on_step("convolution 3×3, fp32")
-    points = []
-    shapes = [(16, c, 32) for c in (4, 16, 32, 64, 128, 256)] + [(4, 256, s) for s in (2, 4, 8)]
-    for batch, channels, size in shapes:  # the equivalent GEMM's smallest side: channels, or batch · positions
-        x, w = torch.randn(batch, channels, size, size), torch.randn(channels, channels, 3, 3)
-        flops = 2 * batch * channels * size * size * channels * 9
-        limit = min(channels, batch * size * size)
-        points.append([limit, flops / _median(lambda x=x, w=w: torch.nn.functional.conv2d(x, w, padding=1), run)])
-    curves["conv"]["fp32"] = _best_per_limit(points)
-    on_step("memory-bound ops")
-    curves["ops"] = _op_bandwidths(run)
+    on_step("convolutions 3×3 and 1×1 and their backward, fp32")
+    convs = _conv_rates(run)
+    curves["conv"]["fp32"] = convs.pop("convolution")
+    curves["op_flops"] = {name: {"fp32": p} for name, p in convs.items()}
+    on_step("memory-bound kernels")
+    curves["ops"] = _op_bandwidths(run, _QUICK_SIZES if quick else _SIZES)
+    on_step("per-op overheads")
+    inference, training = _eager_overheads(run)
+    on_step("optimizer steps")
+    curves["optimizer"] = _optimizer_rates(run, (1 << 18, 1 << 21) if quick else (1 << 18, 1 << 21, 1 << 24))
     on_step("memory bandwidth (copy)")
     for numel in (4 << 10, 64 << 10, 1 << 20, 16 << 20, 64 << 20):
         src, dst = torch.ones(numel), torch.empty(numel)
         curves["copy"].append([2 * numel * 4, 2 * numel * 4 / _median(lambda src=src, dst=dst: dst.copy_(src), run)])
-    on_step("per-op overheads")
-    inference, training = _eager_overheads(run)
     out: dict[str, Any] = {
+        "version": CALIBRATION_VERSION,
         "curves": curves, "op_overhead_s": inference, "train_op_overhead_s": training,
         "kind_flops": {kind: {dtype: max(r for _, r in pts) for dtype, pts in by.items()}
                        for kind, by in (("matmul", curves["matmul"]), ("conv", curves["conv"]))},
@@ -258,6 +319,34 @@ def calibrate(on_step: Callable[[str], None] = lambda step: None, quick: bool = 
     return out
 
 
+_SIZES = (1 << 12, 1 << 15, 1 << 18, 1 << 21, 1 << 24)  # elements: from cache-resident to main memory
+_QUICK_SIZES = (1 << 14, 1 << 20)
+
+
+def _conv_rates(run: float) -> dict[str, list[list[float]]]:
+    """FLOP/s of 3×3 and 1×1 convolutions and of their backward (input and weight gradients), by the
+    equivalent GEMM's smallest side, the lower where two shapes share it (a conservative choice);
+    keyed by the name the tracer gives each kernel."""
+    from ._trace import OpRecorder
+
+    points: dict[str, list[list[float]]] = {}
+    shapes = [(16, c, 32) for c in (4, 16, 32, 64, 128, 256)] + [(4, 256, s) for s in (2, 4, 8)]
+    for k in (3, 1):
+        for batch, channels, size in shapes:
+            x, w = torch.randn(batch, channels, size, size), torch.randn(channels, channels, k, k)
+            g = torch.randn(batch, channels, size, size)
+            pad = k // 2
+            calls = (lambda x=x, w=w, pad=pad: torch.nn.functional.conv2d(x, w, padding=pad),
+                     lambda g=g, x=x, w=w, pad=pad: torch.ops.aten.convolution_backward(
+                         g, x, w, None, [1, 1], [pad, pad], [1, 1], False, [0, 0], 1, [True, True, False]))
+            for fn in calls:
+                with OpRecorder("calibrate") as record:
+                    fn()
+                kernel = max(record.costs, key=lambda c: c.flops)
+                points.setdefault(kernel.op, []).append([kernel.limit, kernel.flops / _median(fn, run)])
+    return {name: _best_per_limit(p) for name, p in points.items()}
+
+
 def _best_per_limit(points: list[list[float]]) -> list[list[float]]:
     """One rate per limiting dimension: the lower where two shapes share it (a conservative choice)."""
     low: dict[float, float] = {}
@@ -266,44 +355,114 @@ def _best_per_limit(points: list[list[float]]) -> list[list[float]]:
     return sorted([k, v] for k, v in low.items())
 
 
-def _op_bandwidths(run: float) -> dict[str, list[list[float]]]:
-    """Effective bytes/s of common memory-bound ops (bytes read and written ÷ time) at two sizes,
-    keyed by the aten op each dispatches (found by tracing the call itself)."""
-    from torch.utils._python_dispatch import TorchDispatchMode
-
-    class Record(TorchDispatchMode):
-        def __init__(self) -> None:
-            super().__init__()
-            self.ops: list[tuple[str, int]] = []
-
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
-            out = func(*args, **(kwargs or {}))
-            if not func.is_view:
-                tensors = [t for t in (*args, *(out if isinstance(out, (list, tuple)) else [out]))
-                           if isinstance(t, torch.Tensor)]
-                self.ops.append((func.overloadpacket.__name__, sum(t.numel() * t.element_size() for t in tensors)))
-            return out
-
-    bn, ln = nn.BatchNorm2d(64), nn.LayerNorm(256)
-    cases = {
-        "batch_norm": lambda x: bn(x), "max_pool": lambda x: torch.nn.functional.max_pool2d(x, 3, 2, 1),
-        "relu": torch.relu, "add": lambda x: x + x, "mul": lambda x: x * x, "gelu": torch.nn.functional.gelu,
-        "layer_norm": lambda x: ln(x.view(-1, 256)), "softmax": lambda x: torch.softmax(x, -1),
-        "mean": lambda x: x.mean((2, 3)),
+def _op_cases(n: int) -> dict[str, Callable[[], Any]]:
+    """One call per kernel, on ``n``-element float32 tensors (rows of 256, or images of 32 channels),
+    named by the aten op the tracer records for it."""
+    F, aten = torch.nn.functional, torch.ops.aten
+    g = torch.Generator().manual_seed(0)
+    x, y = torch.randn(max(n // 256, 1), 256, generator=g), torch.randn(max(n // 256, 1), 256, generator=g)
+    ones, positive, mask = torch.ones_like(x), x.abs() + 0.5, x > 0
+    side = 16 if n >= 8192 else 4
+    img = torch.randn(max(n // (32 * side * side), 1), 32, side, side, generator=g)
+    img_grad, w_dw, gamma = torch.randn_like(img), torch.randn(32, 1, 3, 3), torch.ones(32)
+    pooled, indices = aten.max_pool2d_with_indices(img, [3, 3], [2, 2], [1, 1])
+    _, bn_mean, bn_invstd = aten.native_batch_norm(img, gamma, None, None, None, True, 0.1, 1e-5)[:3]
+    _, ln_mean, ln_rstd = aten.native_layer_norm(x, [256], torch.ones(256), torch.zeros(256), 1e-5)
+    soft = torch.softmax(x, -1)
+    rows = max(n // 256, 1)
+    table, ids = torch.randn(1000, 256), torch.randint(0, 1000, (rows,), generator=g)
+    nodes = torch.randn(max(rows // 4, 1), 256)
+    edges = torch.randint(0, nodes.shape[0], (rows,), generator=g)
+    state = {"acc": torch.zeros_like(x), "bern": torch.empty_like(x)}
+    return {
+        "add": lambda: x + y, "sub": lambda: x - y, "mul": lambda: x * y, "div": lambda: x / positive,
+        "add_": lambda: state["acc"].add_(y), "mul_": lambda: state["acc"].mul_(ones),
+        "div_": lambda: state["acc"].div_(ones), "lerp_": lambda: state["acc"].lerp_(y, 0.1),
+        "addcmul_": lambda: state["acc"].addcmul_(y, y, value=1e-8),
+        "addcdiv_": lambda: state["acc"].addcdiv_(y, positive, value=1e-8),
+        "sqrt": lambda: positive.sqrt(), "pow": lambda: x.pow(2), "neg": lambda: -x, "exp": lambda: x.exp(),
+        "relu": lambda: torch.relu(x), "gelu": lambda: F.gelu(x), "tanh": lambda: x.tanh(), "sigmoid": lambda: x.sigmoid(),
+        "silu": lambda: F.silu(x), "hardtanh": lambda: F.hardtanh(x, 0.0, 6.0),
+        "where": lambda: torch.where(mask, x, y), "masked_fill": lambda: x.masked_fill(mask, 0.0),
+        "eq": lambda: x == y, "all": lambda: mask.all(), "bernoulli_": lambda: state["bern"].bernoulli_(0.9),
+        "copy_": lambda: state["acc"].copy_(x), "clone": lambda: x.clone(), "_to_copy": lambda: x.to(torch.bfloat16),
+        "cat": lambda: torch.cat([x, y]), "sum": lambda: x.sum(-1), "mean": lambda: img.mean((2, 3)),
+        "_softmax": lambda: torch.softmax(x, -1), "_log_softmax": lambda: torch.log_softmax(x, -1),
+        "native_layer_norm": lambda: F.layer_norm(x, (256,)),
+        "native_batch_norm": lambda: aten.native_batch_norm(img, gamma, None, None, None, True, 0.1, 1e-5),
+        "max_pool2d_with_indices": lambda: aten.max_pool2d_with_indices(img, [3, 3], [2, 2], [1, 1]),
+        "constant_pad_nd": lambda: F.pad(img, (1, 1, 1, 1)),
+        "embedding": lambda: F.embedding(ids, table), "index_select": lambda: nodes.index_select(0, edges),
+        "scatter_add_": lambda: torch.zeros_like(nodes).scatter_add_(0, edges[:, None].expand(-1, 256), x),
+        "convolution.depthwise": lambda: F.conv2d(img, w_dw, padding=1, groups=32),
+        "convolution_backward.depthwise": lambda: aten.convolution_backward(
+            img_grad, img, w_dw, None, [1, 1], [1, 1], [1, 1], False, [0, 0], 32, [True, True, False]),
+        "threshold_backward": lambda: aten.threshold_backward(y, x, 0.0),
+        "gelu_backward": lambda: aten.gelu_backward(y, x), "tanh_backward": lambda: aten.tanh_backward(y, x),
+        "sigmoid_backward": lambda: aten.sigmoid_backward(y, x),
+        "hardtanh_backward": lambda: aten.hardtanh_backward(y, x, 0.0, 6.0),
+        "_softmax_backward_data": lambda: aten._softmax_backward_data(y, soft, -1, torch.float32),
+        "native_layer_norm_backward": lambda: aten.native_layer_norm_backward(
+            y, x, [256], ln_mean, ln_rstd, torch.ones(256), torch.zeros(256), [True, True, True]),
+        "native_batch_norm_backward": lambda: aten.native_batch_norm_backward(
+            img_grad, img, gamma, None, None, bn_mean, bn_invstd, True, 1e-5, [True, True, True]),
+        "max_pool2d_with_indices_backward": lambda: aten.max_pool2d_with_indices_backward(
+            torch.ones_like(pooled), img, [3, 3], [2, 2], [1, 1], [1, 1], False, indices),
+        "embedding_dense_backward": lambda: aten.embedding_dense_backward(
+            torch.ones(rows, 256), ids, 1000, -1, False),
     }
+
+
+def _op_bandwidths(run: float, sizes: Sequence[int]) -> dict[str, list[list[float]]]:
+    """Effective bytes/s of each kernel of ``_op_cases`` (its bytes read and written, counted as the
+    tracer counts them, ÷ its time less the Python cost of a call, which is counted per op) at each
+    of ``sizes`` elements, keyed by the name the tracer gives it."""
+    from ._trace import OpRecorder
+
+    empty = torch.empty(0)
+    floor = _median(lambda: empty.view(-1), run)  # a Python call that dispatches an op and launches nothing
     out: dict[str, list[list[float]]] = {}
-    for numel in (1 << 16, 1 << 20):
-        x = torch.randn(numel // (64 * 16 * 16) or 1, 64, 16, 16)
-        for fn in cases.values():
-            with torch.no_grad():
-                record = Record()
-                with record:
-                    fn(x)
-                ops = [(name, nbytes) for name, nbytes in record.ops if nbytes]
-                if not ops:
+    for n in sizes:
+        with torch.no_grad():
+            for name, fn in _op_cases(n).items():
+                with OpRecorder("calibrate") as record:
+                    fn()
+                kernels = [c for c in record.costs if c.op == name and c.bytes]
+                if not kernels:
                     continue
-                name, nbytes = max(ops, key=lambda op: op[1])  # the time is charged to its main kernel
-                out.setdefault(name, []).append([nbytes, nbytes / _median(lambda fn=fn: fn(x), run)])
+                seconds = _median(fn, run / 2)
+                out.setdefault(name, []).append([kernels[0].bytes, kernels[0].bytes / max(seconds - floor, 0.1 * seconds)])
+    return out
+
+
+def _optimizer_rates(run: float, sizes: Sequence[int]) -> dict[str, dict[str, Any]]:
+    """Each optimizer's step as PyTorch runs it on the CPU (the per-tensor loop): its fixed cost per
+    tensor (Python and dispatch, timed over 64 tensors of 16 values), and the effective bytes/s of
+    its kernels over eight tensors of ``sizes`` parameters in all (the bytes they read and write ÷
+    the time less the per-tensor costs). Measured as a whole because a step walks weights, gradients
+    and state far larger than the caches, which kernels timed alone do not."""
+    from ._step import OptimizerName, make_optimizer
+    from ._trace import OpRecorder
+
+    def step(count: int, size: int) -> tuple[float, int]:
+        params = [torch.zeros(size, 1, requires_grad=True) for _ in range(count)]
+        for w in params:
+            w.grad = torch.full_like(w, 1e-3)
+        opt = make_optimizer(name, params, foreach=False)
+        opt.step()  # creates the state
+        with OpRecorder("optimizer") as record:
+            opt.step()
+        return _median(opt.step, run), sum(c.bytes for c in record.costs)
+
+    out: dict[str, dict[str, Any]] = {}
+    for name in OptimizerName:
+        seconds, _ = step(64, 16)
+        per_tensor = seconds / 64
+        rates = []
+        for total in sizes:
+            seconds, traffic = step(8, total // 8)
+            rates.append([traffic, traffic / max(seconds - 8 * per_tensor, 0.1 * seconds)])
+        out[name.value] = {"per_tensor_s": per_tensor, "rate": rates}
     return out
 
 

@@ -54,7 +54,11 @@ class Node:
     kind: str | None = None  # "convolution" | "linear" | "recurrent" for weighted nodes
     width: int | None = None  # output channels / features / hidden size of a weighted node
     flag: str | None = None  # "act_matmul" (activation × activation product), "softmax", "mul", "add", "cat"
-    in_shapes: tuple[tuple[int, ...], ...] = ()  # shapes of its activation inputs, for joins
+    in_shapes: tuple[tuple[int, ...], ...] = ()  # shapes of its activation inputs (joins, attention)
+    in_width: int | None = None  # input channels / features of a weighted node
+    kernel: tuple[int, ...] = ()  # a convolution's kernel size
+    groups: int = 1  # a convolution's groups (= in_width for depthwise)
+    stride: tuple[int, ...] = ()  # a convolution's stride
 
 
 @dataclass
@@ -173,6 +177,11 @@ class Tracer(TorchDispatchMode):
         self._tmap = WeakTensorKeyDictionary()  # tensor -> node index, PARAM or CONST
         self._producer = WeakTensorKeyDictionary()  # tensor -> path of the module whose op made it
         self._collapse: list[tuple[nn.Module, list[int]]] = []
+        self.param_names: dict[int, str] = {}  # parameter stand-in id -> its (first) name
+        self.used_params: set[int] = set()  # ids of parameter stand-ins some forward op read
+        self.leaves = {p for p, m in model.named_modules() if next(m.children(), None) is None}
+        self.module_edges: dict[tuple[str, str], None] = {}  # (leaf module, leaf module its output fed), in order
+        self._leaf_out = WeakTensorKeyDictionary()  # tensor -> the last leaf module that returned it
         self._handles: list[Any] = []
 
     # --- set-up -------------------------------------------------------------------------------
@@ -216,6 +225,11 @@ class Tracer(TorchDispatchMode):
         shapes = [_shape(t) for t in tensors_in(args)]
         self.frames.append((path, shapes))
         stats = self.stats[path]
+        if self.phase == "forward" and path in self.leaves:
+            for t in tensors_in(args):
+                src = self._leaf_out.get(t)
+                if src is not None and src != path:
+                    self.module_edges[(src, path)] = None
         if self.phase == "forward" and (family := family_of_class(stats.type)):
             self._family(family, len(self.nodes))
         if stats.calls == 0:
@@ -236,6 +250,9 @@ class Tracer(TorchDispatchMode):
         outs = tensors_in(output)
         if outs:
             self.stats[path].output_shape = _shape(outs[0])
+        if self.phase == "forward" and path in self.leaves:
+            for t in outs:
+                self._leaf_out[t] = path
         if self.phase == "forward" and self._collapse and self._collapse[-1][0] is module:
             _, preds = self._collapse.pop()
             if not self._collapse:
@@ -289,6 +306,8 @@ class Tracer(TorchDispatchMode):
         for t in (*_tensors(args), *_tensors(list(kwargs.values()))):
             self._tag_grad_fn(t)
             tags.append(self._tag_of(t))
+            if id(t) in self.param_ids:
+                self.used_params.add(id(t))
         outs = list(_tensors(out))
         inputs = {id(t) for t in _tensors(args)}
         for t in outs:
@@ -320,17 +339,27 @@ class Tracer(TorchDispatchMode):
             ta, tb = self._tag_of(a), self._tag_of(b)
             if ta >= 0 and tb == PARAM:
                 node.weight, node.kind, node.width = 1, "linear", int(b.shape[-1]) if b.dim() > 1 else 1
+                node.in_width = int(a.shape[-1]) if a.dim() else 1
             elif ta == PARAM and tb >= 0:
                 node.weight, node.kind, node.width = 1, "linear", int(a.shape[-2]) if a.dim() > 1 else int(a.shape[0])
+                node.in_width = int(a.shape[-1]) if a.dim() else 1
             elif ta >= 0 and tb >= 0:
                 node.flag = "act_matmul"
+                node.in_shapes = (_shape(a), _shape(b))
             if node.kind:
                 self._family("linear", node.idx)
         elif packet in CONV_OPS:
             if self._tag_of(args[0]) >= 0 and self._tag_of(args[1]) == PARAM:
                 node.weight, node.kind, node.width = 1, "convolution", int(node.shape[1]) if len(node.shape) > 1 else None
+                weight, groups = args[1], int(args[8]) if len(args) > 8 else 1
+                transposed = len(args) > 6 and bool(args[6])
+                node.groups = groups
+                node.in_width = int(weight.shape[0]) if transposed else int(weight.shape[1]) * groups
+                node.kernel = tuple(int(k) for k in weight.shape[2:])
+                node.stride = tuple(int(v) for v in args[3]) if len(args) > 3 else ()
                 self._family("convolution", node.idx)
         elif packet in ATTENTION_OPS:
+            node.in_shapes = tuple(_shape(t) for t in _tensors(args))[:3]
             self._family("attention", node.idx)
         elif packet in SOFTMAX_OPS:
             node.flag = "softmax"

@@ -205,6 +205,9 @@ def _run(model: nn.Module, args: list, kwargs: dict, *, real: bool, backward: bo
     call_args = [_input_tensor(a, real, generator) for a in args]
     call_kwargs = {k: _input_tensor(v, real, generator) for k, v in kwargs.items()}
     tracer = Tracer(model, param_ids, to_meta=not real)
+    for name, t in swap.items():
+        if id(t) in param_ids:
+            tracer.param_names.setdefault(id(t), name)
     tracer.add_inputs([*call_args, *call_kwargs.values()])
     with torch.enable_grad(), torch.random.fork_rng(devices=[]), swapped(model, swap), tracer.attached():
         try:
@@ -386,7 +389,7 @@ def _result(model: nn.Module, tracer: Tracer, args: list, kwargs: dict, method: 
         for st in sorted(tracer.stats.values(), key=lambda st: st.order)
         if direct.get(st.path) or st.path in tied or st.flops_forward or st.flops_backward or (st.path in leaves and st.calls)
     ]
-    structure = analyze(tracer.nodes, tracer.outputs, list(tracer.families))
+    structure = analyze(tracer.nodes, tracer.outputs, list(tracer.families), list(tracer.module_edges))
     return ModelProfile(
         model=type(model).__name__,
         inputs=_describe_all(args, kwargs),
@@ -398,4 +401,13 @@ def _result(model: nn.Module, tracer: Tracer, args: list, kwargs: dict, method: 
         method=method,
         notes=tuple(notes),
         flops_by_op={op: (f, b) for op, (f, b) in sorted(tracer.flops_by_op.items(), key=lambda kv: -sum(kv[1]))},
+        unused_parameters=_unused(model, tracer),
     )
+
+
+def _unused(model: nn.Module, tracer: Tracer) -> tuple[tuple[str, int], ...]:
+    """Parameters (name, elements) that no op of the forward read: they get no gradient."""
+    names = tracer.param_names
+    sizes = dict(model.named_parameters())
+    return tuple((name, sizes[name].numel()) for pid, name in names.items()
+                 if pid not in tracer.used_params and name in sizes)

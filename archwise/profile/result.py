@@ -9,6 +9,7 @@ JSON schema ``archwise.profile/1`` (documented in the README; later versions onl
                families, longest_path, weighted_layers[{path, kind, width, layers}]},
     layers[{path, type, output_shape, params, flops, flops_backward, calls, tied_to}],
     flops_by_op{op: {forward, backward}}
+    unused_parameters[{name, elements}]
     memory.training.{peak_bytes, weights, weight_copies, gradients, optimizer_state, activations, transient,
                      peak_phase, phases, optimizer, precision, checkpointing, target, allocator_rounding, notes}
     memory.inference.{peak_bytes, weights, activations, kv_cache_bytes, precision, target, notes}
@@ -86,6 +87,7 @@ class ModelProfile:
     inference_memory: InferenceMemory | None = None  # with a device, a memory size, train or seq_len
     fit: FitReport | None = None  # with a device or a memory size
     latency: LatencyReport | None = None  # with a device (predicted) or measure (measured on this CPU)
+    unused_parameters: tuple[tuple[str, int], ...] = ()  # (name, elements) of parameters no forward op read
 
     @property
     def macs_forward(self) -> int:
@@ -129,6 +131,7 @@ class ModelProfile:
                 for r in self.layers
             ],
             "flops_by_op": {op: {"forward": f, "backward": b} for op, (f, b) in self.flops_by_op.items()},
+            "unused_parameters": [{"name": n, "elements": k} for n, k in self.unused_parameters],
             **self._memory_dict(),
         }
 

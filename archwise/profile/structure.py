@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ._trace import Node
 
@@ -57,6 +57,11 @@ class Structure:
     weighted_layers: tuple[WeightedLayer, ...]  # every weighted layer call, in execution order
     skip_connections: tuple[SkipConnection, ...]
     families: tuple[str, ...]  # layer families present, in order of first use
+    # The forward's op graph, for rules that read patterns (not part of the JSON form):
+    graph: tuple[Node, ...] = field(default=(), compare=False, repr=False)
+    outputs: tuple[int, ...] = field(default=(), compare=False, repr=False)  # graph nodes that are model outputs
+    longest_nodes: tuple[int, ...] = field(default=(), compare=False, repr=False)  # weighted nodes on the longest path
+    module_edges: tuple[tuple[str, str], ...] = field(default=(), compare=False, repr=False)  # leaf → leaf dataflow
 
     @property
     def widths(self) -> list[int]:
@@ -70,7 +75,8 @@ class Structure:
         return counts
 
 
-def analyze(nodes: Sequence[Node], outputs: Sequence[int], families: Sequence[str] = ()) -> Structure:
+def analyze(nodes: Sequence[Node], outputs: Sequence[int], families: Sequence[str] = (),
+            module_edges: Sequence[tuple[str, str]] = ()) -> Structure:
     """Depth, longest path, weighted layers and skip connections of a recorded forward graph."""
     depth, via = _longest_paths(nodes)
     ends = list(outputs) or range(len(nodes))
@@ -91,6 +97,10 @@ def analyze(nodes: Sequence[Node], outputs: Sequence[int], families: Sequence[st
         weighted_layers=weighted,
         skip_connections=tuple(s for n in nodes if (s := _classify_join(nodes, n)) is not None),
         families=tuple(families),
+        graph=tuple(nodes),
+        outputs=tuple(outputs),
+        longest_nodes=tuple(on_path),
+        module_edges=tuple(module_edges),
     )
 
 

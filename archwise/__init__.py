@@ -12,6 +12,8 @@ from .profile import (
     FitReport, InferenceMemory, LayerProfile, ModelProfile, ParamStats, SkipConnection, Structure, TrainingMemory, WeightedLayer,
     fit, measure_training_peak, profile, simulate_inference, simulate_training,
 )
+from .problem import ProblemSpec
+from .rules import CheckConfig, CheckReport, Finding, Severity, check, check_report
 from .spec import InputSpec, parse_input
 
 __version__ = "0.1.0"
@@ -19,5 +21,6 @@ __version__ = "0.1.0"
 __all__ = [
     "profile", "fit", "FitReport", "simulate_training", "simulate_inference", "measure_training_peak", "TrainingMemory",
     "InferenceMemory", "ModelProfile", "LayerProfile", "ParamStats", "Structure", "SkipConnection", "WeightedLayer",
+    "check", "check_report", "CheckReport", "CheckConfig", "Finding", "Severity", "ProblemSpec",
     "Device", "DEVICES", "get_device", "InputSpec", "parse_input", "ArchwiseError", "__version__",
 ]

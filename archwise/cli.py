@@ -122,6 +122,137 @@ def profile_command(
     _guard(debug, work)
 
 
+@app.command("check")
+def check_command(
+    target: Annotated[str, typer.Argument(help="path/to/file.py:Name, package.module:Name or hf:ClassName")],
+    inputs: Annotated[list[str] | None, typer.Option("--input", "-i", help="An input shape with the batch, as for "
+                                                     "profile: 1x3x224x224, int64:1x128.")] = None,
+    kwargs: Annotated[str | None, typer.Option("--kwargs", help="JSON object of constructor arguments.")] = None,
+    config: Annotated[str | None, typer.Option("--config", help="JSON object of config fields for hf: targets.")] = None,
+    modality: Annotated[str | None, typer.Option("--modality", help="image, sequence, text, timeseries, graph or "
+                                                 "tabular (default: read from the inputs).")] = None,
+    samples: Annotated[int | None, typer.Option("--samples", help="Training samples.")] = None,
+    task: Annotated[str, typer.Option("--task", help="classification or regression.")] = "classification",
+    outputs: Annotated[int | None, typer.Option("--outputs", help="Classes or regression targets.")] = None,
+    seq_len: Annotated[int | None, typer.Option("--seq-len", help="Steps or tokens per sample (default: the "
+                                                "input's dim 1 for sequential data).")] = None,
+    loss: Annotated[str | None, typer.Option("--loss", help="What the outputs feed: cross_entropy, bce_with_logits, "
+                                             "nll, bce, mse, …")] = None,
+    device: Annotated[str | None, typer.Option("--device", help="A device to fit on (see archwise devices).")] = None,
+    memory: Annotated[str | None, typer.Option("--memory", help="A GPU memory size, e.g. 24GB.")] = None,
+    latency_budget: Annotated[str | None, typer.Option("--latency-budget", help="Inference budget, e.g. 100ms.")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Training batch for the memory check.")] = None,
+    optimizer: Annotated[str, typer.Option("--optimizer", help="sgd, momentum, adam, adamw or adafactor.")] = "adamw",
+    precision: Annotated[str, typer.Option("--precision", help="fp32, bf16, fp16, bf16-mixed or fp16-mixed.")] = "fp32",
+    baseline_score: Annotated[float | None, typer.Option("--baseline-score", help="A simple baseline's score.")] = None,
+    score: Annotated[float | None, typer.Option("--score", help="This model's score on the same split.")] = None,
+    lower_is_better: Annotated[bool, typer.Option("--lower-is-better", help="Scores are losses/errors.")] = False,
+    select: Annotated[str | None, typer.Option("--select", help="Rule codes or prefixes to run, e.g. AW2,AW301.")] = None,
+    ignore: Annotated[str | None, typer.Option("--ignore", help="Rule codes or prefixes to skip, e.g. AW401.")] = None,
+    threshold: Annotated[list[str] | None, typer.Option("--threshold", help="Override a threshold: "
+                                                        "AW301.max_depth=60 (repeatable).")] = None,
+    fail_on: Annotated[str | None, typer.Option("--fail-on", help="Exit 1 on findings at or above: error, warning "
+                                                "or info (default: error, or [tool.archwise] fail-on).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="text, json, markdown or github.")] = "text",
+    settings: Annotated[str | None, typer.Option("--settings", help="A pyproject.toml to read [tool.archwise] "
+                                                 "from (default: the nearest one).")] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Lint a model against the seed's design checklist and anti-patterns (exit 0 clean, 1 findings, 2 usage)."""
+
+    def work() -> int:
+        from .loading import load_model, parse_json_object
+        from .problem import ProblemSpec
+        from .report.check import render_github, render_json, render_markdown, render_text
+        from .rules import check_report, load_config, parse_threshold
+        from .spec import parse_input
+
+        formats = ("text", "json", "markdown", "github")
+        if fmt not in formats:
+            raise ArchwiseError(f"unknown --format '{fmt}'; expected one of {', '.join(formats)}")
+        if not inputs:
+            raise ArchwiseError("check needs at least one --input, such as --input 1x3x224x224 or --input int64:1x128")
+        specs = [parse_input(text) for text in inputs]
+        overrides: dict[str, dict[str, float]] = {}
+        for text in threshold or []:
+            code, name, value = parse_threshold(text)
+            overrides.setdefault(code, {})[name] = value
+        cfg = load_config(settings).merged(select=_codes(select), ignore=_codes(ignore), fail_on=fail_on,
+                                           thresholds=overrides)
+        spec = None
+        if modality is not None:
+            spec = ProblemSpec(modality, samples=samples, outputs=outputs, task=task, seq_len=seq_len, device=device,
+                               memory=memory, latency_budget=latency_budget, batch_size=batch_size,
+                               optimizer=optimizer, precision=precision, loss=loss)
+        elif any(v is not None for v in (samples, outputs, seq_len, device, memory, latency_budget, batch_size, loss)):
+            raise ArchwiseError("--samples, --device, --latency-budget and the other problem options need --modality "
+                                "(image, sequence, text, timeseries, graph or tabular)")
+        loaded = load_model(target, parse_json_object(kwargs, "--kwargs"), parse_json_object(config, "--config"))
+        report = check_report(loaded.model, specs, spec, cfg, baseline_score=baseline_score, score=score,
+                              higher_is_better=not lower_is_better, _rebuild_on_cpu=loaded.rebuild_on_cpu)
+        if fmt == "json":
+            sys.stdout.write(render_json(report))
+        elif fmt == "markdown":
+            sys.stdout.write(render_markdown(report))
+        elif fmt == "github":
+            file, line = _source_of(loaded.model)
+            sys.stdout.write(render_github(report, file, line))
+        else:
+            sys.stdout.write(render_text(report))
+        return 1 if report.failed(cfg.fail_on) else 0
+
+    raise typer.Exit(_guard(debug, work))
+
+
+def _codes(text: str | None) -> list[str]:
+    return [c.strip() for c in (text or "").split(",") if c.strip()]
+
+
+def _source_of(model: object) -> tuple[str | None, int | None]:
+    """The file and line of the model's class, for GitHub annotations (None for library classes)."""
+    import inspect
+    import os
+
+    try:
+        file = inspect.getsourcefile(type(model))
+        line = inspect.getsourcelines(type(model))[1]
+    except (OSError, TypeError):
+        return None, None
+    if file is None or "site-packages" in file:
+        return None, None
+    return os.path.relpath(file), line
+
+
+@app.command("rules")
+def rules_command(
+    code: Annotated[str | None, typer.Argument(help="A rule code or name: show its full documentation.")] = None,
+    markdown: Annotated[bool, typer.Option("--markdown", help="Print the whole rules page (docs/rules.md).")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the registry as JSON.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """List every rule with its code, name, severity and the seed section it enforces."""
+
+    def work() -> None:
+        from .report.check import render_rule, render_rules, rules_page
+        from .rules import all_rules, get_rule
+
+        rules = all_rules()
+        if code is not None:
+            sys.stdout.write(render_rule(get_rule(code)))
+        elif markdown:
+            sys.stdout.write(rules_page(rules))
+        elif as_json:
+            sys.stdout.write(json.dumps([{"code": r.code, "name": r.name, "severity": r.severity.value,
+                                          "principle": r.principle, "checklist": list(r.checklist),
+                                          "anti_patterns": list(r.anti_patterns), "thresholds": r.thresholds,
+                                          "needs": list(r.needs), "summary": r.summary()} for r in rules], indent=2)
+                             + "\n")
+        else:
+            sys.stdout.write(render_rules(rules))
+
+    _guard(debug, work)
+
+
 @app.command("calibrate")
 def calibrate_command(
     quick: Annotated[bool, typer.Option("--quick", help="Shorter measurements (less precise).")] = False,

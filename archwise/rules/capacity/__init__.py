@@ -1,0 +1,1 @@
+"""Rules of the capacity family: one rule per module, registered on import."""

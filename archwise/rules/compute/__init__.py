@@ -1,0 +1,1 @@
+"""Rules of the compute family: one rule per module, registered on import."""

@@ -1,0 +1,1 @@
+"""Rules of the depth width family: one rule per module, registered on import."""

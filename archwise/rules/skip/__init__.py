@@ -1,0 +1,1 @@
+"""Rules of the skip family: one rule per module, registered on import."""

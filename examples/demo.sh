@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# `make demo`: profile a few bundled models, their memory and their fit. Later issues grow this into
-# design → ladder → report.
+# `make demo`: profile a few bundled models, their memory and their fit, and check them against the
+# seed's checklist. Later issues grow this into design → ladder → report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+# archwise check exits 1 when it finds an error: expected here, so show the code and go on.
+lint() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || printf '(exit code %s: findings at or above --fail-on)\n' "$?"; }
 
 # A small residual CNN, with the per-layer table: params and FLOPs add up to the totals.
 run archwise profile examples/models.py:ResNet --input 8x3x32x32 --per-layer
@@ -20,3 +22,9 @@ run archwise profile hf:LlamaForCausalLM --input int64:1x4096 --config \
   --train --precision bf16-mixed --device h100-sxm --sharding zero3 --gpus 8 --checkpointing --no-batch-search
 # A graph network: its self-loop handling needs tensor values, so archwise falls back to a real run.
 run archwise profile examples/models.py:GCN --input 100x16 --input int64:2x400:0..100
+# The linter: the seed's anti-pattern 3 (100 layers × 8 channels) fails; a small ResNet passes.
+lint archwise check examples/antipatterns.py:VeryDeepNarrow --input 2x3x32x32 --modality image --samples 50000
+lint archwise check examples/antipatterns.py:SmallResNet --input 2x3x32x32 --modality image --samples 50000
+# ResNet-50 for a phone with a 20 ms budget: predicted latency, and the cheapest change that meets it.
+lint archwise check hf:ResNetForImageClassification --input 1x3x224x224 --config '{"num_labels": 1000}' \
+  --modality image --device phone-cpu --latency-budget 20ms

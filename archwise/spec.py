@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 import torch
@@ -21,7 +22,7 @@ import torch
 from .errors import ArchwiseError, did_you_mean
 
 __all__ = ["InputSpec", "parse_dtype", "parse_input", "normalize_inputs", "DTYPES", "parse_bytes", "parse_duration",
-           "with_batch"]
+           "with_batch", "parse_enum"]
 
 DTYPES: dict[str, torch.dtype] = {
     "float32": torch.float32, "float": torch.float32, "fp32": torch.float32,
@@ -294,3 +295,16 @@ def with_batch(items: Sequence[InputSpec | torch.Tensor], batch: int) -> list[In
     current = specs[0].shape[0]
     return [InputSpec((batch, *s.shape[1:]), s.dtype, s.low, s.high, s.name) if s.shape and s.shape[0] == current else s
             for s in specs]
+
+
+def parse_enum(kind: type[Enum], value: Any, option: str) -> Any:
+    """``"adamw"`` → ``OptimizerName.ADAMW``: the one place a name the user typed becomes a member of a
+    string enum (CLI and API share the vocabulary); an unknown name fails listing the known ones."""
+    if isinstance(value, kind):
+        return value
+    text = str(value).strip().lower()
+    for member in kind:
+        if member.value == text:
+            return member
+    known = [m.value for m in kind]
+    raise ArchwiseError(f"unknown {option} '{value}'{did_you_mean(text, known)}; known: {', '.join(known)}")

@@ -15,7 +15,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..errors import ArchwiseError, did_you_mean
+from ..errors import ArchwiseError
+from ..spec import parse_enum  # noqa: F401 (fit.py and latency.py import it from here)
 from ._trace import tensors_in
 
 __all__ = ["Precision", "OptimizerName", "LossKind", "make_optimizer", "compute_loss", "run_step", "parse_enum"]
@@ -49,18 +50,6 @@ class LossKind(str, Enum):
     AUTO = "auto"  # cross-entropy over the last dim of logits-like outputs, else mean squared error
     CROSS_ENTROPY = "ce"
     MSE = "mse"
-
-
-def parse_enum(kind: type[Enum], value: Any, option: str) -> Any:
-    """``"adamw"`` → ``OptimizerName.ADAMW``; an unknown name fails listing the known ones."""
-    if isinstance(value, kind):
-        return value
-    text = str(value).strip().lower()
-    for member in kind:
-        if member.value == text:
-            return member
-    known = [m.value for m in kind]
-    raise ArchwiseError(f"unknown {option} '{value}'{did_you_mean(text, known)}; known: {', '.join(known)}")
 
 
 def make_optimizer(name: OptimizerName, params: Sequence[torch.Tensor], foreach: bool) -> torch.optim.Optimizer:

@@ -20,7 +20,7 @@ plus global module hooks (they keep a stack of the modules being run). For each 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -363,7 +363,7 @@ class Tracer(TorchDispatchMode):
             self._family("attention", node.idx)
         elif packet in SOFTMAX_OPS:
             node.flag = "softmax"
-            if self._near_act_matmul(node):
+            if near_act_matmul(self.nodes, node):
                 self._family("attention", node.idx)
         elif in_family_module and (packet in NORM_OPS or packet in ACTIVATION_OPS):
             pass
@@ -396,14 +396,6 @@ class Tracer(TorchDispatchMode):
         if node.flag in ("add", "cat", "mul"):
             node.in_shapes = tuple(_shape(t) for t in _tensors(args) if self._tag_of(t) >= 0)
 
-    def _near_act_matmul(self, node: Node, hops: int = 4) -> bool:
-        frontier = list(node.preds)
-        for _ in range(hops):
-            if any(self.nodes[p].flag == "act_matmul" for p in frontier):
-                return True
-            frontier = [q for p in frontier for q in self.nodes[p].preds if self.nodes[p].weight == 0]
-        return False
-
     # --- helpers --------------------------------------------------------------------------------
     def _tag_of(self, t: Any) -> int:
         if not isinstance(t, torch.Tensor):
@@ -435,6 +427,17 @@ class Tracer(TorchDispatchMode):
         path, shapes = self.frames[-1] if self.frames else ("", [])
         return TraceFailure(self._failed_op, self._failed_shapes, path,
                             self.stats[path].type if path in self.stats else "?", shapes)
+
+
+def near_act_matmul(nodes: Sequence[Node], node: Node, hops: int = 4) -> bool:
+    """Whether ``node`` (a softmax) reads an activation × activation product within ``hops`` weight-free
+    ops: the scores of an attention."""
+    frontier = list(node.preds)
+    for _ in range(hops):
+        if any(nodes[p].flag == "act_matmul" for p in frontier):
+            return True
+        frontier = [q for p in frontier for q in nodes[p].preds if nodes[p].weight == 0]
+    return False
 
 
 def _cost(func: Any, args: tuple, out: Any, flops: int, phase: str, path: str, recurrent: bool) -> OpCost:

@@ -11,6 +11,7 @@ import textwrap
 from collections.abc import Sequence
 
 from ..rules.codes import FAMILY_NAMES
+from .memory import fmt_bytes
 from ..rules.engine import CheckReport
 from ..rules.registry import DOC_SECTIONS, Finding, Rule
 
@@ -32,7 +33,7 @@ def _spec_line(report: CheckReport) -> str:
     if spec.device is not None:
         parts.append(spec.device)
     elif spec.memory is not None:
-        parts.append(f"{int(spec.memory) / 2**30:g} GiB")
+        parts.append(fmt_bytes(int(spec.memory)))
     if spec.latency_budget is not None:
         parts.append(f"budget {float(spec.latency_budget) * 1e3:g} ms")
     return ", ".join(parts)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -16,13 +15,12 @@ from typing import Any
 from ..design.decide import EDGE_DEVICES, Decision, TreeThresholds, decide
 from ..errors import ArchwiseError
 from ..problem import Modality, ProblemSpec
+from ..profile._trace import near_act_matmul
 from ..profile.result import ModelProfile
 
 __all__ = ["Context", "ConvLayer"]
 
 NORM_FAMILIES = ("batch_norm", "layer_norm", "group_norm", "rms_norm", "instance_norm")
-_NORM_OPS = ("aten.native_batch_norm", "aten._native_batch_norm_legit", "aten._native_batch_norm_legit_no_training",
-             "aten.native_layer_norm", "aten.native_group_norm", "aten._fused_rms_norm", "aten.cudnn_batch_norm")
 _PROBABILITY_OPS = {"aten._softmax": "softmax", "aten.softmax": "softmax", "aten._safe_softmax": "softmax",
                     "aten.sigmoid": "sigmoid", "aten.sigmoid_": "sigmoid"}
 _SATURATING = {"aten.sigmoid", "aten.sigmoid_", "aten.tanh", "aten.tanh_"}
@@ -43,6 +41,12 @@ class ConvLayer:
     stride: tuple[int, ...]
     out_spatial: tuple[int, ...]  # H, W of its output
     idx: int  # node index in the graph
+
+    @property
+    def separable_ratio(self) -> float:
+        """The cost of a depthwise-separable replacement (k×k per channel, then 1×1) over this
+        convolution's, in multiply-adds: 1/C_out + 1/k²."""
+        return 1 / max(self.out_channels, 1) + 1 / math.prod(self.kernel)
 
     @property
     def depthwise(self) -> bool:
@@ -169,17 +173,9 @@ class Context:
                                                                           "aten._efficient_attention_forward"):
                 if len(n.in_shapes) >= 2 and len(n.in_shapes[1]) >= 2:
                     spans.append(n.in_shapes[1][-2])
-            elif n.flag == "softmax" and self._after_act_matmul(n) and n.shape:
+            elif n.flag == "softmax" and near_act_matmul(self.graph, n) and n.shape:
                 spans.append(n.shape[-1])
         return spans
-
-    def _after_act_matmul(self, node: Any, hops: int = 4) -> bool:
-        frontier = list(node.preds)
-        for _ in range(hops):
-            if any(self.graph[p].flag == "act_matmul" for p in frontier):
-                return True
-            frontier = [q for p in frontier for q in self.graph[p].preds if not self.graph[p].weight]
-        return False
 
     @cached_property
     def family(self) -> str:
@@ -239,10 +235,7 @@ class Context:
         rng = random.Random(0)
         salt = rng.randrange(1, prime)  # scales counts so a structured collision is as unlikely as a random one
         outputs = set(self.profile.structure.outputs)
-        succ: dict[int, list[int]] = {}
-        for n in graph:
-            for p in set(n.preds):
-                succ.setdefault(p, []).append(n.idx)
+        succ = self.successors
         forward = [0] * len(graph)
         for n in graph:
             forward[n.idx] = (salt if n.op == "input" else 0)
@@ -268,14 +261,21 @@ class Context:
         """The weighted nodes of the longest input → output path, in order (an RNN node once)."""
         return [self.graph[i] for i in self.profile.structure.longest_nodes]
 
+    @cached_property
+    def successors(self) -> dict[int, list[int]]:
+        """Each graph node's consumers, in execution order."""
+        succ: dict[int, list[int]] = {}
+        for n in self.graph:
+            for p in dict.fromkeys(n.preds):
+                succ.setdefault(p, []).append(n.idx)
+        return succ
+
     def saturating_after(self, node: Any) -> bool:
         """Whether a weighted node's output goes through a sigmoid or tanh that is not a gate."""
-        succ = [n for n in self.graph[node.idx + 1: node.idx + 6] if node.idx in n.preds]
-        for s in succ:
-            if s.op in _SATURATING:
-                consumers = [c for c in self.graph[s.idx + 1: s.idx + 6] if s.idx in c.preds]
-                if not any(c.flag == "mul" for c in consumers):
-                    return True
+        for s in self.successors.get(node.idx, ()):
+            if self.graph[s].op in _SATURATING and not any(self.graph[c].flag == "mul"
+                                                           for c in self.successors.get(s, ())):
+                return True
         return False
 
     @cached_property
@@ -290,19 +290,9 @@ class Context:
         return widths[:-1]
 
 
-def norm_op(op: str) -> bool:
-    return op in _NORM_OPS
-
-
 def fmt_int(n: float) -> str:
     """1234567 → "1.23M" for messages."""
     for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
         if abs(n) >= size:
             return f"{n / size:.3g}{unit}"
     return f"{n:,.0f}" if float(n).is_integer() else f"{n:.3g}"
-
-
-def merge(defaults: Mapping[str, Any], overrides: Mapping[str, Any] | None) -> dict[str, Any]:
-    out = dict(defaults)
-    out.update(overrides or {})
-    return out

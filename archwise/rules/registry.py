@@ -18,6 +18,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ..errors import ArchwiseError, did_you_mean
+from ..spec import parse_enum
 from .codes import CODES
 
 if TYPE_CHECKING:
@@ -39,13 +40,7 @@ class Severity(str, Enum):
 
     @classmethod
     def parse(cls, text: str | Severity) -> Severity:
-        if isinstance(text, Severity):
-            return text
-        names = [s.value for s in cls]
-        if str(text).lower() not in names:
-            raise ArchwiseError(f"unknown severity '{text}'; expected one of {', '.join(names)}"
-                                f"{did_you_mean(str(text).lower(), names)}")
-        return cls(str(text).lower())
+        return parse_enum(cls, text, "severity")
 
 
 @dataclass(frozen=True)

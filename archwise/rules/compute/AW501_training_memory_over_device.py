@@ -5,12 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from ...report.memory import fmt_bytes
 from ..context import Context
 from ..registry import Rule, Severity, Violation, register
-
-
-def gib(n: int | None) -> str:
-    return "—" if n is None else f"{n / 2**30:,.2f} GiB"
 
 
 @register
@@ -60,14 +57,14 @@ class TrainingMemoryOverDevice(Rule):
         fit, mem = ctx.train_profile.fit, ctx.train_profile.training_memory
         if fit is None or mem is None or fit.fits:
             return
-        parts = ", ".join(f"{name.replace('_', ' ')} {gib(value)}" for name, value in mem.parts().items() if value)
+        parts = ", ".join(f"{name.replace('_', ' ')} {fmt_bytes(value)}" for name, value in mem.parts().items() if value)
         working = [r for r in fit.remedies if r.fits]
         batch = (f"the largest batch that fits is {fit.max_batch_size}" if fit.max_batch_size
                  else "not even a batch of 1 fits")
         fixes = tuple(f"{r.name}: {r.detail}" for r in working) or tuple(f"{r.name}: {r.detail}" for r in fit.remedies)
         yield Violation(
             message=f"one training step at batch {fit.batch_size} ({mem.optimizer}, {mem.precision}) needs "
-                    f"{gib(fit.required_bytes)} on {fit.device_title}, which has {gib(fit.usable_bytes)} usable "
+                    f"{fmt_bytes(fit.required_bytes)} on {fit.device_title}, which has {fmt_bytes(fit.usable_bytes)} usable "
                     f"({fit.headroom:.0%} kept free); peak in the {mem.peak_phase}: {parts}; {batch}",
             why="a model that does not fit cannot train; the seed: calculate memory first, then design for the "
                 "hardware",

@@ -81,8 +81,7 @@ def _changes(ctx: Context, report: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     dense = [c for c in ctx.convs if c.groups == 1 and not c.pointwise]
     if dense:
-        saved = sum(by_path.get(c.path, 0.0) * (1 - (1 / max(c.out_channels, 1) + 1 / (c.kernel[0] * c.kernel[-1])))
-                    for c in dense)
+        saved = sum(by_path.get(c.path, 0.0) * (1 - c.separable_ratio) for c in dense)
         out.append({"change": f"depthwise-separable / inverted-bottleneck convolutions (MobileNetV2-style) in place "
                               f"of the {len(dense)} dense k×k convolutions", "estimated_ms": (total - saved) * 1e3})
     weighted_paths = {n.module for n in ctx.weighted}

@@ -58,7 +58,7 @@ class NoDepthwiseForMobile(Rule):
         else:
             target = f"a {float(ctx.spec.latency_budget or 0) * 1e3:g} ms latency budget"
         dense = [c for c in ctx.convs if c.groups == 1 and not c.pointwise]
-        saving = [1 / max(c.out_channels, 1) + 1 / (c.kernel[0] * c.kernel[-1]) for c in dense]
+        saving = [c.separable_ratio for c in dense]
         share = sum(c.params for c in dense)
         yield Violation(
             message=f"{len(ctx.convs)} convolutions, none depthwise-separable, for {target}; "

@@ -128,7 +128,7 @@ def check_report(model: nn.Module, inputs: Any, spec: ProblemSpec | None = None,
         if train_profile.fit is not None and not train_profile.fit.fits:  # only then is the largest batch news
             train_profile = run_profile(model, train_inputs, search_batch=True, **options)
     if spec is not None and spec.latency_budget is not None:
-        latency_profile = run_profile(model, inputs, device=spec.device or "cpu", precision=_inference(spec.precision),
+        latency_profile = run_profile(model, inputs, device=spec.device or "cpu", precision=spec.precision,
                                       search_batch=False, _rebuild_on_cpu=_rebuild_on_cpu)
     ctx = Context(base, spec, tree=config.tree, baseline_score=baseline_score, score=score,
                   higher_is_better=higher_is_better, train_profile=train_profile, latency_profile=latency_profile)
@@ -139,11 +139,6 @@ def check_report(model: nn.Module, inputs: Any, spec: ProblemSpec | None = None,
     order = sorted(findings, key=lambda f: (-f.severity.rank, f.code, f.where))
     return CheckReport(base.model, base.inputs, spec, tuple(order), tuple(notes),
                        sum(1 for r in all_rules() if config.selected(r.code)), base)
-
-
-def _inference(precision: str) -> str:
-    """Inference runs in the compute dtype of a mixed-precision recipe."""
-    return precision.replace("-mixed", "")
 
 
 def _at_batch(args: list, kwargs: dict, batch: int) -> Any:

@@ -98,12 +98,9 @@ def profile_command(
         from .loading import load_model, parse_json_object
         from .profile.api import profile
         from .report.terminal import print_profile
-        from .spec import parse_input
 
-        if not inputs:
-            raise ArchwiseError("profile needs at least one --input, such as --input 1x3x224x224 or --input int64:1x128")
-        specs = [parse_input(text) for text in inputs]
         loaded = load_model(target, parse_json_object(kwargs, "--kwargs"), parse_json_object(config, "--config"))
+        specs = _inputs_for(inputs, loaded, "profile")
         result = profile(loaded.model, specs, train=train, optimizer=optimizer, precision=precision,
                          checkpointing=checkpointing, device=device, memory=memory, gpus=gpus, sharding=sharding,
                          headroom=headroom, seq_len=seq_len, search_batch=batch_search, measure=measure,
@@ -165,14 +162,10 @@ def check_command(
         from .problem import ProblemSpec
         from .report.check import render_github, render_json, render_markdown, render_text
         from .rules import check_report, load_config, parse_threshold
-        from .spec import parse_input
 
         formats = ("text", "json", "markdown", "github")
         if fmt not in formats:
             raise ArchwiseError(f"unknown --format '{fmt}'; expected one of {', '.join(formats)}")
-        if not inputs:
-            raise ArchwiseError("check needs at least one --input, such as --input 1x3x224x224 or --input int64:1x128")
-        specs = [parse_input(text) for text in inputs]
         overrides: dict[str, dict[str, float]] = {}
         for text in threshold or []:
             code, name, value = parse_threshold(text)
@@ -188,6 +181,7 @@ def check_command(
             raise ArchwiseError("--samples, --device, --latency-budget and the other problem options need --modality "
                                 "(image, sequence, text, timeseries, graph or tabular)")
         loaded = load_model(target, parse_json_object(kwargs, "--kwargs"), parse_json_object(config, "--config"))
+        specs = _inputs_for(inputs, loaded, "check")
         report = check_report(loaded.model, specs, spec, cfg, baseline_score=baseline_score, score=score,
                               higher_is_better=not lower_is_better, _rebuild_on_cpu=loaded.rebuild_on_cpu)
         if fmt == "json":
@@ -202,6 +196,17 @@ def check_command(
         return 1 if report.failed(cfg.fail_on) else 0
 
     raise typer.Exit(_guard(debug, work))
+
+
+def _inputs_for(inputs: list[str] | None, loaded, verb: str) -> list:  # noqa: ANN001
+    """The --input shapes, or the ones a zoo: target knows, or one line saying what to give."""
+    from .spec import parse_input
+
+    if inputs:
+        return [parse_input(text) for text in inputs]
+    if loaded.inputs is not None:
+        return [parse_input(i) if isinstance(i, str) else parse_input("x".join(map(str, i))) for i in loaded.inputs]
+    raise ArchwiseError(f"{verb} needs at least one --input, such as --input 1x3x224x224 or --input int64:1x128")
 
 
 def _codes(text: str | None) -> list[str]:
@@ -221,6 +226,88 @@ def _source_of(model: object) -> tuple[str | None, int | None]:
     if file is None or "site-packages" in file:
         return None, None
     return os.path.relpath(file), line
+
+
+@app.command("design")
+def design_command(
+    modality: Annotated[str | None, typer.Option("--modality", help="image, sequence, text, timeseries, graph or "
+                                                 "tabular.")] = None,
+    input_shape: Annotated[str | None, typer.Option("--input", help="One sample without the batch: C×H×W for images "
+                                                    "(3x32x32), features per step for sequences, the vocabulary size "
+                                                    "for text, features for tabular data and graph nodes.")] = None,
+    samples: Annotated[int | None, typer.Option("--samples", help="Training samples (graphs: labelled nodes).")] = None,
+    outputs: Annotated[int | None, typer.Option("--outputs", help="Classes, or regression targets.")] = None,
+    task: Annotated[str | None, typer.Option("--task", help="classification or regression.")] = None,
+    seq_len: Annotated[int | None, typer.Option("--seq-len", help="Steps or tokens per sample.")] = None,
+    nodes: Annotated[int | None, typer.Option("--nodes", help="Graph nodes.")] = None,
+    edges: Annotated[int | None, typer.Option("--edges", help="Graph edges.")] = None,
+    device: Annotated[str | None, typer.Option("--device", help="A device to fit on (see archwise devices).")] = None,
+    memory: Annotated[str | None, typer.Option("--memory", help="Or a memory size instead of a device, e.g. 24GB.")] = None,
+    latency_budget: Annotated[str | None, typer.Option("--latency-budget", help="Inference budget at batch 1, "
+                                                       "e.g. 30ms.")] = None,
+    batch_size: Annotated[int | None, typer.Option("--batch-size", help="Training batch (default 64).")] = None,
+    optimizer: Annotated[str | None, typer.Option("--optimizer", help="sgd, momentum, adam, adamw or adafactor.")] = None,
+    precision: Annotated[str | None, typer.Option("--precision", help="fp32, bf16, fp16, bf16-mixed or "
+                                                  "fp16-mixed.")] = None,
+    spec_file: Annotated[str | None, typer.Option("--spec", help="A YAML or JSON file with the same fields; options "
+                                                  "given here override it.")] = None,
+    emit: Annotated[str | None, typer.Option("--emit", help="Write the model as standalone PyTorch to this file.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="text, json or markdown.")] = "text",
+    settings: Annotated[str | None, typer.Option("--settings", help="A pyproject.toml to read [tool.archwise.tree] "
+                                                 "from (default: the nearest one).")] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Decide the family by the seed's tree, size it to every budget, explain it (exit 0 fits, 1 nothing fits, 2 usage)."""
+
+    def work() -> int:
+        from pathlib import Path
+
+        from .design import DesignSettings, design
+        from .problem import ProblemSpec, load_problem
+        from .report.design import render_design_json, render_design_markdown, render_design_text
+        from .rules import load_config
+
+        chosen = "json" if as_json else fmt
+        if chosen not in ("text", "json", "markdown"):
+            raise ArchwiseError(f"unknown --format '{fmt}'; expected one of text, json, markdown")
+        given = dict(modality=modality, input=input_shape, samples=samples, outputs=outputs, task=task,
+                     seq_len=seq_len, nodes=nodes, edges=edges, device=device, memory=memory,
+                     latency_budget=latency_budget, batch_size=batch_size, optimizer=optimizer, precision=precision)
+        if spec_file is not None:
+            spec = load_problem(spec_file, **given)
+        elif modality is None:
+            raise ArchwiseError("design needs the problem: give --modality (image, sequence, text, timeseries, graph "
+                                "or tabular) and --input, --samples, --outputs, or --spec problem.yaml")
+        else:
+            spec = ProblemSpec(**{k: v for k, v in given.items() if v is not None})
+        if emit is not None and Path(emit).suffix != ".py":
+            raise ArchwiseError(f"--emit writes Python source: expected a .py path, found '{emit}'")
+        rec = design(spec, DesignSettings(tree=load_config(settings).tree))
+        render = {"json": render_design_json, "markdown": render_design_markdown}.get(chosen, render_design_text)
+        sys.stdout.write(render(rec))
+        if emit is not None:
+            Path(emit).write_text(rec.emit())
+            if chosen == "text":
+                typer.echo(f"wrote {emit}: {rec.architecture}, {rec.params:,} parameters (build_model())")
+        return 0 if rec.fits else 1
+
+    raise typer.Exit(_guard(debug, work))
+
+
+@app.command("zoo")
+def zoo_command(
+    name: Annotated[str | None, typer.Argument(help="A builder to show in full.")] = None,
+    debug: DebugOption = False,
+) -> None:
+    """List the registered builders (archwise profile zoo:NAME profiles one)."""
+
+    def work() -> None:
+        from .report.design import render_arch, render_zoo
+
+        sys.stdout.write(render_arch(name) if name else render_zoo())
+
+    _guard(debug, work)
 
 
 @app.command("rules")

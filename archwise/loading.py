@@ -4,6 +4,7 @@ Targets:
     path/to/file.py:Name     a class (nn.Module subclass), a factory function or a module instance
     package.module:Name      the same, imported
     hf:ClassName             a ``transformers`` model class built from its own default config
+    zoo:name                 an archwise builder (``archwise zoo``), with ``--kwargs`` as its arguments
 
 Classes and factories are built under ``torch.device("meta")``: a 70B-parameter model costs no
 memory. A constructor that cannot run on meta is built on the CPU instead, and the target says so.
@@ -29,7 +30,7 @@ from .errors import ArchwiseError, did_you_mean
 
 __all__ = ["LoadedModel", "load_model", "parse_json_object"]
 
-_FORMS = "expected path/to/file.py:Name, package.module:Name or hf:ClassName"
+_FORMS = "expected path/to/file.py:Name, package.module:Name, hf:ClassName or zoo:name"
 
 
 @dataclass
@@ -38,6 +39,7 @@ class LoadedModel:
     name: str
     rebuild_on_cpu: Callable[[], nn.Module] | None = None  # for the real-run fallback
     notes: list[str] = field(default_factory=list)
+    inputs: list[Any] | None = None  # what one forward takes, when the target knows (zoo: targets)
 
 
 def parse_json_object(text: str | None, option: str) -> dict[str, Any]:
@@ -69,6 +71,10 @@ def load_model(target: str, kwargs: dict[str, Any] | None = None, config: dict[s
         2
     """
     kwargs, config = kwargs or {}, config or {}
+    if target.startswith("zoo:"):
+        if config:
+            raise ArchwiseError("--config applies to hf: targets; for zoo: targets use --kwargs")
+        return _load_zoo(target[4:], kwargs)
     if target.startswith("hf:"):
         if kwargs:
             raise ArchwiseError("--kwargs applies to file and module targets; for hf: targets use --config")
@@ -87,6 +93,20 @@ def load_model(target: str, kwargs: dict[str, Any] | None = None, config: dict[s
             + (f"; it defines: {', '.join(defined[:12])}" if defined else "; it defines no nn.Module class or function")
         )
     return _build(obj, attr, kwargs)
+
+
+# --- zoo targets --------------------------------------------------------------------------------
+def _load_zoo(name: str, kwargs: dict[str, Any]) -> LoadedModel:
+    from .design.zoo import arch_inputs, create_arch, get_arch
+
+    info = get_arch(name)
+    if info.kind != "torch":
+        raise ArchwiseError(f"zoo:{info.name} is a scikit-learn-style estimator ({info.summary}), not a torch model: "
+                            "there is no forward to profile; archwise zoo marks the torch builders")
+    with torch.device("meta"):
+        model = create_arch(info.name, **kwargs)
+    return LoadedModel(model, f"zoo:{info.name}", lambda: create_arch(info.name, **kwargs),
+                       inputs=arch_inputs(info.name, 1, **kwargs))
 
 
 # --- file and module targets --------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 from .errors import ArchwiseError, did_you_mean
 from .spec import parse_bytes, parse_duration
 
-__all__ = ["ProblemSpec", "Modality", "Task", "parse_shape"]
+__all__ = ["ProblemSpec", "Modality", "Task", "parse_shape", "load_problem"]
 
 
 class Modality(str, Enum):
@@ -165,3 +165,46 @@ def _loss_name(text: str) -> str:
     if name not in LOSSES:
         raise ArchwiseError(f"unknown loss '{text}'; expected one of {', '.join(LOSSES)}{did_you_mean(name, LOSSES)}")
     return name
+
+
+def load_problem(path: str, **overrides: Any) -> ProblemSpec:
+    """A ``ProblemSpec`` from a YAML or JSON file whose keys are its fields (``seq-len`` or ``seq_len``);
+    ``overrides`` that are not ``None`` replace the file's values (the command line wins).
+
+    Example:
+        >>> import tempfile, pathlib
+        >>> f = pathlib.Path(tempfile.mkdtemp()) / "p.yaml"
+        >>> _ = f.write_text("modality: image\\ninput: 3x32x32\\nsamples: 50000\\noutputs: 10\\n")
+        >>> load_problem(str(f), samples=1000).samples
+        1000
+    """
+    import json
+    from pathlib import Path
+
+    import yaml
+
+    file = Path(path)
+    if not file.is_file():
+        raise ArchwiseError(f"spec file '{path}' not found; expected a YAML or JSON file with modality, input, samples, …")
+    text = file.read_text()
+    try:
+        data = json.loads(text) if file.suffix == ".json" else yaml.safe_load(text)
+    except (json.JSONDecodeError, yaml.YAMLError) as err:
+        first = str(err).strip().splitlines()[0]
+        raise ArchwiseError(f"cannot read spec file '{path}': {first}; expected YAML or JSON key: value pairs") from None
+    if not isinstance(data, dict):
+        raise ArchwiseError(f"spec file '{path}' must hold a mapping of fields (modality: image, …), found "
+                            f"{type(data).__name__}")
+    fields = list(ProblemSpec.__dataclass_fields__)
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        name = str(key).strip().lower().replace("-", "_")
+        if name not in fields:
+            raise ArchwiseError(f"unknown field '{key}' in spec file '{path}'; known: {', '.join(fields)}"
+                                f"{did_you_mean(name, fields)}")
+        values[name] = value
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    if "modality" not in values:
+        raise ArchwiseError(f"spec file '{path}' gives no modality; add modality: image (or sequence, text, "
+                            "timeseries, graph, tabular)")
+    return ProblemSpec(**values)

@@ -1,8 +1,18 @@
 """``archwise design``: the seed's decision tree, sizing to budgets, builders and code emission.
 
-So far: the decision tree (``decide``), which ``archwise check`` also reads.
+    decide.py     the seed's decision tree (also read by ``archwise check``)
+    space.py      each family's grid of depths, widths and stage layouts
+    size.py       evaluate candidates against every budget, choose, name the binding constraint
+    explain.py    the rationale, by seed section, with the numbers
+    recommend.py  ``design(spec) -> Recommendation``
+    emit.py       the recommendation as a standalone model file
+    zoo/          the registered builders
 """
 
-from .decide import FAMILIES, Decision, TreeThresholds, decide
+from .decide import EDGE_DEVICES, FAMILIES, Decision, TreeThresholds, decide
+from .recommend import Alternative, DesignSettings, Recommendation, Reference, design
+from .zoo import arch_inputs, arch_params, create_arch, get_arch, list_archs, register_arch
 
-__all__ = ["decide", "Decision", "TreeThresholds", "FAMILIES"]
+__all__ = ["decide", "Decision", "TreeThresholds", "FAMILIES", "EDGE_DEVICES", "design", "Recommendation",
+           "DesignSettings", "Alternative", "Reference", "create_arch", "list_archs", "get_arch", "arch_params",
+           "arch_inputs", "register_arch"]

@@ -107,7 +107,7 @@ class FitReport:
 def fit(model: nn.Module, inputs: Any, *, device: str | None = None, memory: str | int | None = None,
         train: bool = True, optimizer: str = "adamw", precision: str = "fp32", checkpointing: bool = False,
         headroom: float = 0.1, gpus: int = 1, sharding: str | None = None, loss: str = "auto",
-        search_batch: bool = True) -> FitReport:
+        search_batch: bool = True, remedies: bool = True) -> FitReport:
     """Whether ``model`` at ``inputs`` fits on ``device`` (or in ``memory``), and what would make it.
 
     Example:
@@ -157,12 +157,12 @@ def fit(model: nn.Module, inputs: Any, *, device: str | None = None, memory: str
     fits = chosen <= usable
     max_batch = _max_batch(lambda b: need(simulate(b)), usable, batch, chosen) if search_batch else None
     plans = tuple(_plan(base, s, gpus, usable, overhead, trainable, unit) for s in STRATEGIES) if train else ()
-    remedies = () if fits else _remedies(simulate, need, base, prec, usable, batch, max_batch, checkpointing,
+    found = () if fits or not remedies else _remedies(simulate, need, base, prec, usable, batch, max_batch, checkpointing,
                                          model, plans, train, overhead, trainable, unit)
     return FitReport(
         device=dev.name, device_title=dev.title, mode="training" if train else "inference",
         capacity_bytes=dev.memory_bytes, headroom=headroom, usable_bytes=usable, lines=tuple(lines),
-        required_bytes=required, fits=fits, batch_size=batch, max_batch_size=max_batch, remedies=tuple(remedies),
+        required_bytes=required, fits=fits, batch_size=batch, max_batch_size=max_batch, remedies=tuple(found),
         gpus=gpus, sharding=sharding, per_gpu_bytes=chosen if sharding else None, plans=plans, memory=base,
         notes=dev.memory_notes,
     )

@@ -14,7 +14,7 @@ from ..profile.fit import FitReport
 from ..profile.latency import LatencyReport
 from ..profile.memory import InferenceMemory, TrainingMemory
 
-__all__ = ["fmt_bytes", "render_training", "render_inference", "render_fit", "render_devices", "render_latency"]
+__all__ = ["fmt_bytes", "fmt_int", "render_training", "render_inference", "render_fit", "render_devices", "render_latency"]
 
 _LABELS = {
     "weights": "weights and buffers",
@@ -24,6 +24,14 @@ _LABELS = {
     "activations": "activations saved for backward",
     "transient": "transient (inputs, outputs, temporaries)",
 }
+
+
+def fmt_int(n: float) -> str:
+    """1234567 → "1.23M" for messages."""
+    for unit, size in (("B", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= size:
+            return f"{n / size:.3g}{unit}"
+    return f"{n:,.0f}" if float(n).is_integer() else f"{n:.3g}"
 
 
 def fmt_bytes(n: int | float | None) -> str:

@@ -7,6 +7,8 @@ Example:
 """
 
 from .devices import DEVICES, Device, get_device
+from . import design  # the subpackage, callable: archwise.design(spec) -> Recommendation
+from .design import DesignSettings, Recommendation, create_arch, list_archs, register_arch
 from .errors import ArchwiseError
 from .profile import (
     FitReport, InferenceMemory, LayerProfile, ModelProfile, ParamStats, SkipConnection, Structure, TrainingMemory, WeightedLayer,
@@ -21,6 +23,7 @@ __version__ = "0.1.0"
 __all__ = [
     "profile", "fit", "FitReport", "simulate_training", "simulate_inference", "measure_training_peak", "TrainingMemory",
     "InferenceMemory", "ModelProfile", "LayerProfile", "ParamStats", "Structure", "SkipConnection", "WeightedLayer",
+    "design", "Recommendation", "DesignSettings", "create_arch", "list_archs", "register_arch",
     "check", "check_report", "CheckReport", "CheckConfig", "Finding", "Severity", "ProblemSpec",
     "Device", "DEVICES", "get_device", "InputSpec", "parse_input", "ArchwiseError", "__version__",
 ]

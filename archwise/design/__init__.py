@@ -9,6 +9,9 @@
     zoo/          the registered builders
 """
 
+import sys
+import types
+
 from .decide import EDGE_DEVICES, FAMILIES, Decision, TreeThresholds, decide
 from .recommend import Alternative, DesignSettings, Recommendation, Reference, design
 from .zoo import arch_inputs, arch_params, create_arch, get_arch, list_archs, register_arch
@@ -16,3 +19,17 @@ from .zoo import arch_inputs, arch_params, create_arch, get_arch, list_archs, re
 __all__ = ["decide", "Decision", "TreeThresholds", "FAMILIES", "EDGE_DEVICES", "design", "Recommendation",
            "DesignSettings", "Alternative", "Reference", "create_arch", "list_archs", "get_arch", "arch_params",
            "arch_inputs", "register_arch"]
+
+
+class _CallableModule(types.ModuleType):
+    """``archwise.design`` is this package and, called, the ``design`` function: ``archwise.design(spec)``.
+
+    (Binding the function over the package's name would break whenever a submodule is imported
+    afresh, since the import system sets the package attribute again.)
+    """
+
+    def __call__(self, spec, settings=None):  # noqa: ANN001, ANN204
+        return design(spec, settings)
+
+
+sys.modules[__name__].__class__ = _CallableModule

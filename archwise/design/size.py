@@ -106,8 +106,9 @@ def evaluate(candidate: Candidate, spec: ProblemSpec, band: Band, batch: int) ->
     constraints = [Constraint("capacity", [band.low, band.high], candidate.params, band.contains(candidate.params),
                               "params")]
     lat_device = spec.device or ("cpu" if spec.latency_budget is not None else None)
-    base = profile(model, spec_inputs(spec, 1), backward=lat_device is not None, device=lat_device,
-                   precision=spec.precision, search_batch=False)
+    base = profile(model, spec_inputs(spec, 1), backward=False, device=lat_device, precision=spec.precision,
+                   search_batch=False, _memory=False,
+                   _rebuild_on_cpu=lambda: create_arch(candidate.arch, **candidate.kwargs))
     training = usable = None
     if spec.device is not None or spec.memory is not None:
         report = fit(model, spec_inputs(spec, batch), device=spec.device, memory=spec.memory, train=True,
@@ -123,6 +124,8 @@ def evaluate(candidate: Candidate, spec: ProblemSpec, band: Band, batch: int) ->
 
 
 _STEP = 0.15  # log-units: e^0.15 ≈ 1.16
+_MAX_EVALUATED = 6  # candidates simulated in rank order before sizing concludes that none near the target fits
+_SMALLEST = 2  # then the smallest ones are simulated too
 
 
 def _rank(candidates: list[Candidate], band: Band) -> list[Candidate]:
@@ -139,19 +142,33 @@ def _rank(candidates: list[Candidate], band: Band) -> list[Candidate]:
 def size(candidates: list[Candidate], spec: ProblemSpec, band: Band, batch: int) -> Sizing:
     """Choose the best-ranked candidate that meets every budget, with two runner-ups.
 
-    When none meets every budget, every candidate is evaluated and the closest one (the smallest
-    worst excess over its limits) is returned with ``fits=False``.
+    At most ``_MAX_EVALUATED`` candidates are simulated in rank order; when none of them meets
+    every budget, the ``_SMALLEST`` smallest are simulated too, and the closest of all simulated
+    (the smallest worst excess over its limits) is returned with ``fits=False``.
     """
     ranked = _rank(candidates, band)
     done: list[Evaluated] = []
     chosen = None
     for c in ranked:
+        if chosen is None and len(done) >= _MAX_EVALUATED:
+            break
         e = evaluate(c, spec, band, batch)
         done.append(e)
         if chosen is None and e.ok:
             chosen = e
         if chosen is not None and len(done) >= 3:
             break
+    if chosen is None:
+        # Nothing near the target fits: the smallest candidates are the likeliest to meet memory and
+        # latency, so they are tried too before the closest one is named.
+        seen = {id(e.candidate) for e in done}
+        for c in sorted(ranked, key=lambda c: c.params)[:_SMALLEST]:
+            if id(c) not in seen:
+                e = evaluate(c, spec, band, batch)
+                done.append(e)
+                if e.ok:
+                    return Sizing(e, True, done[0].failed()[0].name, tuple(x for x in done if x is not e)[:2],
+                                  len(done), len(ranked), band, batch)
     if chosen is None:
         chosen = min(done, key=lambda e: (max(x.excess() for x in e.constraints), e.candidate.params))
         binding = Counter(x.name for x in chosen.failed()).most_common(1)[0][0]

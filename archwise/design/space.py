@@ -133,12 +133,16 @@ def _resnet(img: int) -> list[tuple[Any, ...]]:
     return out
 
 
-def _efficient() -> list[tuple[str, dict[str, Any], str]]:
+def _efficient() -> list[tuple[Any, ...]]:
     out = []
     for wm in (0.25, 0.35, 0.5, 0.75, 1.0, 1.4):
         for dm in (0.5, 1.0):
             out.append(("mobilenetv2", {"width_mult": wm, "depth_mult": dm},
-                        f"MobileNetV2 (width ×{wm:g}, depth ×{dm:g})"))
+                        f"MobileNetV2 (width ×{wm:g}, depth ×{dm:g})", int(dm != 1.0)))
+    for wm in (0.25, 0.5):  # for small data: a 320-channel head conv instead of 1,280 (most of a narrow net's weights)
+        for dm in (0.5, 1.0):
+            out.append(("mobilenetv2", {"width_mult": wm, "depth_mult": dm, "last_channel": 320},
+                        f"MobileNetV2 (width ×{wm:g}, depth ×{dm:g}, head 320)", 1 + int(dm != 1.0)))
     for phi in (-2, -1, 0, 1, 2):
         out.append(("efficientnet", {"phi": float(phi)}, f"EfficientNet (compound φ={phi}: width ×{1.1 ** phi:.2f}, "
                                                           f"depth ×{1.2 ** phi:.2f})"))

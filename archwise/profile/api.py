@@ -43,7 +43,7 @@ def profile(model: nn.Module, inputs: Any, *, backward: bool = True, train: bool
             precision: str = "fp32", checkpointing: bool = False, device: str | None = None,
             memory: str | int | None = None, gpus: int = 1, sharding: str | None = None, headroom: float = 0.1,
             seq_len: int | None = None, search_batch: bool = True, measure: bool = False,
-            _rebuild_on_cpu: Callable[[], nn.Module] | None = None) -> ModelProfile:
+            _rebuild_on_cpu: Callable[[], nn.Module] | None = None, _memory: bool = True) -> ModelProfile:
     """Count the parameters and FLOPs of ``model`` at ``inputs`` and read its structure.
 
     Runs on the meta device: nothing of the size of the model or its activations is allocated,
@@ -97,17 +97,18 @@ def profile(model: nn.Module, inputs: Any, *, backward: bool = True, train: bool
             notes.append("integer inputs were filled with zeros for the real run; give a value range such as "
                          "int64:2x500:0..100 where values change the work done")
     result = _result(model, tracer, args, kwargs, method, notes)
-    result = _with_memory(result, model, args, kwargs, train, optimizer, precision, checkpointing, device, memory, gpus,
-                          sharding, headroom, seq_len, search_batch)
+    if _memory:  # design asks for latency alone and simulates training memory itself
+        result = _with_memory(result, model, args, kwargs, train, optimizer, precision, checkpointing, device, memory,
+                              gpus, sharding, headroom, seq_len, search_batch)
     if device is not None or measure:
         result = _with_latency(result, tracer, model, args, train, optimizer, precision, device, measure,
-                               _rebuild_on_cpu)
+                               _rebuild_on_cpu, backward)
     return result
 
 
 def _with_latency(result: ModelProfile, tracer: Tracer, model: nn.Module, args: list, train: bool, optimizer: str,
                   precision: str, device: str | None, measure: bool,
-                  rebuild: Callable[[], nn.Module] | None) -> ModelProfile:
+                  rebuild: Callable[[], nn.Module] | None, backward: bool = True) -> ModelProfile:
     """Predict latency on ``device`` (and this CPU, when measuring), and measure on this CPU."""
     from dataclasses import replace
 
@@ -125,13 +126,15 @@ def _with_latency(result: ModelProfile, tracer: Tracer, model: nn.Module, args: 
     def on(dev: Device) -> LatencyReport:
         """The forward, backward and optimizer kernels as they run on ``dev`` (the optimizer per tensor
         on a CPU, multi-tensor on a GPU, as PyTorch picks)."""
+        if not backward:  # a forward only: no training step to predict
+            return predict(costs, dev, batch, dict(tracer.dispatched), step=False)
         step, count = optimizer_costs(list(model.parameters()), optimizer, precision, foreach=dev.is_gpu)
         return predict([*costs, *loss, *step], dev, batch,
                        {**tracer.dispatched, "loss": loss_count, "optimizer": count},
                        parse_enum(OptimizerName, optimizer, "optimizer").value,
                        sum(1 for p in model.parameters() if p.requires_grad))
 
-    loss, loss_count = loss_costs(*tracer.loss_input) if tracer.loss_input else ([], 0)
+    loss, loss_count = loss_costs(*tracer.loss_input) if tracer.loss_input and backward else ([], 0)
 
     if target.name == "cpu" and not calibrated:
         notes.append("this CPU is not calibrated: run archwise calibrate to predict its latency")
@@ -166,15 +169,14 @@ def _with_memory(result: ModelProfile, model: nn.Module, args: list, kwargs: dic
     """Add the memory simulation and the fit verdict the options ask for."""
     from dataclasses import replace
 
-    from .fit import fit
+    from .fit import _device, fit, simulation_target
     from .memory import simulate_inference, simulate_training
 
     wants_fit = device is not None or memory is not None
     if not (train or wants_fit or seq_len):
         return result
     inputs = {**dict(enumerate(args)), **kwargs} if kwargs else args
-    on_gpu = memory is not None or (device is not None and device.strip().lower() not in ("cpu", "local", "local-cpu"))
-    target = "gpu" if on_gpu else "cpu"
+    target = simulation_target(_device(device, memory)) if wants_fit else "cpu"
     report = None
     if wants_fit:
         report = fit(model, args, device=device, memory=memory, train=train, optimizer=optimizer, precision=precision,

@@ -131,7 +131,7 @@ def fit(model: nn.Module, inputs: Any, *, device: str | None = None, memory: str
     if kwargs:
         raise ArchwiseError("fit searches over the batch size of positional inputs; pass inputs by position")
     usable = int(dev.memory_bytes * (1 - headroom))
-    target = "gpu" if dev.is_gpu else "cpu"
+    target = simulation_target(dev)
 
     def simulate(batch: int | None = None, **override: Any) -> TrainingMemory | InferenceMemory:
         shaped = args if batch is None else with_batch(args, batch)
@@ -207,6 +207,11 @@ def _sharded(parts: dict[str, int], phase: str, strategy: str, n: int, trainable
 
 
 # --- pieces -------------------------------------------------------------------------------------
+def simulation_target(dev: Device) -> str:
+    """Whose kernels the memory simulation models: a GPU's, this machine's CPU, or another CPU's."""
+    return "gpu" if dev.is_gpu else "cpu" if dev.name == "cpu" else "edge"
+
+
 def _device(device: str | None, memory: str | int | None) -> Device:
     if device and memory:
         raise ArchwiseError("give --device or --memory, not both (--memory describes a device of that size)")

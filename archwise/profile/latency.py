@@ -44,7 +44,7 @@ class LatencyReport:
     device: str
     batch_size: int
     forward_s: float  # predicted, one forward
-    train_step_s: float  # predicted: forward, backward and optimizer step
+    train_step_s: float | None  # predicted: forward, backward and optimizer step (None: no backward traced)
     compute_bound_share: float  # of the forward's predicted time, the share in compute-bound kernels
     per_layer: tuple[LayerLatency, ...]  # forward and backward time per module; they add up to the totals
     optimizer_s: float
@@ -165,7 +165,7 @@ def _fused_recurrent(costs: Sequence[OpCost]) -> list[OpCost]:
 
 def predict(costs: Sequence[OpCost], device: Device, batch_size: int,
             dispatched: dict[str, int] | None = None, optimizer_name: str | None = None,
-            optimizer_tensors: int = 0) -> LatencyReport:
+            optimizer_tensors: int = 0, step: bool = True) -> LatencyReport:
     """Sum the roofline over the traced kernels of a forward, the loss, a backward and an optimizer
     step (``phase`` "forward", "loss", "backward", "optimizer"; ``dispatched`` counts each phase's ops).
 
@@ -217,7 +217,7 @@ def predict(costs: Sequence[OpCost], device: Device, batch_size: int,
         if not calibrated_step:  # a calibrated step already includes its per-tensor costs
             optimizer += dispatched.get("optimizer", 0) * device.launch_overhead_s
     layers = tuple(LayerLatency(path, f, b) for path, (f, b) in per.items())
-    return LatencyReport(device.name, batch_size, forward, forward + backward + optimizer,
+    return LatencyReport(device.name, batch_size, forward, forward + backward + optimizer if step else None,
                          bound / forward if forward else 0.0, layers, optimizer)
 
 

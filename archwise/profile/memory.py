@@ -106,8 +106,9 @@ def simulate_training(model: nn.Module, inputs: Any, *, optimizer: str = "adamw"
             ``fp16-mixed`` (fp32 master weights and optimizer state, autocast forward).
         checkpointing: run each repeated top-level block under ``torch.utils.checkpoint``.
         loss: ``auto`` (cross-entropy for logits-like outputs, else MSE), ``ce`` or ``mse``.
-        target: ``cpu`` models the CPU's kernels (oneDNN's LSTM workspace, its convolution buffers,
-            measured per layer); ``gpu`` uses the optimizer's foreach path as PyTorch does on CUDA and
+        target: ``cpu`` models this machine's CPU kernels (oneDNN's LSTM workspace, its convolution
+            buffers, measured per layer); ``edge`` another CPU (a phone): oneDNN's LSTM layout, but its
+            convolution buffers are not measured here, as its own kernels differ; ``gpu`` uses the optimizer's foreach path as PyTorch does on CUDA and
             reports the caching allocator's block rounding.
         foreach: override the optimizer implementation the target implies.
 
@@ -249,8 +250,8 @@ def _breakdown(tracker: StorageTracker, event: int | None = None) -> tuple[int, 
 
 def _target(target: str) -> str:
     key = str(target).strip().lower()
-    if key not in ("cpu", "gpu"):
-        raise ArchwiseError(f"unknown simulation target '{target}'; known: cpu, gpu")
+    if key not in ("cpu", "gpu", "edge"):
+        raise ArchwiseError(f"unknown simulation target '{target}'; known: cpu, gpu, edge")
     return key
 
 
@@ -261,6 +262,9 @@ def _rounding(tracker: StorageTracker) -> int:
 
 
 def _target_notes(target: str, prec: Precision, model: nn.Module) -> list[str]:
+    if target == "edge" and any(isinstance(m, nn.modules.conv._ConvNd) for m in model.modules()):
+        return ["the device's own convolution buffers are not included (they are measured only for this machine's "
+                "CPU, whose oneDNN kernels differ from the device's)"]
     if target != "gpu":
         return []
     notes = []

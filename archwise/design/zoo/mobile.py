@@ -49,6 +49,7 @@ class MobileNetV2Config:
     num_outputs: int = 10  # classes (logits) or regression targets
     img_size: int = 32  # ≤ 64: stride-1 stem and second stage (CIFAR adaptation)
     dropout: float = 0.2  # before the linear head
+    last_channel: int = 0  # channels of the 1×1 head conv; 0: 1280 (× width_mult when > 1), as torchvision
 
 
 @dataclass
@@ -133,7 +134,7 @@ class MobileNetV2(nn.Module):
             for j in range(math.ceil(n * cfg.depth_mult)):
                 layers.append(InvertedResidual(c, out, stride if j == 0 else 1, t))
                 c = out
-        last = _make_divisible(1280 * max(1.0, cfg.width_mult))
+        last = cfg.last_channel or _make_divisible(1280 * max(1.0, cfg.width_mult))
         layers.append(ConvBNAct(c, last, 1))
         self.features = nn.Sequential(*layers)
         self.head = nn.Sequential(nn.Dropout(cfg.dropout), nn.Linear(last, cfg.num_outputs))
@@ -178,7 +179,7 @@ def _conv_bn(in_c, out_c, k=1, groups=1):
     return k * k * in_c // groups * out_c + 2 * out_c
 
 
-def _mobilenetv2_params(width_mult, depth_mult, in_chans, num_outputs, **_):
+def _mobilenetv2_params(width_mult, depth_mult, in_chans, num_outputs, last_channel, **_):
     c = _make_divisible(32 * width_mult)
     total = _conv_bn(in_chans, c, 3)
     for t, ch, n, _s in MOBILENETV2_STAGES:
@@ -188,16 +189,17 @@ def _mobilenetv2_params(width_mult, depth_mult, in_chans, num_outputs, **_):
             total += _conv_bn(c, hidden) if t != 1 else 0  # expand
             total += _conv_bn(hidden, hidden, 3, hidden) + _conv_bn(hidden, out)  # depthwise, project
             c = out
-    last = _make_divisible(1280 * max(1.0, width_mult))
+    last = last_channel or _make_divisible(1280 * max(1.0, width_mult))
     return total + _conv_bn(c, last) + (last + 1) * num_outputs
 
 
 @register_arch(family="efficient_cnn", params=_mobilenetv2_params, inputs=_image,
                test_sizes=({"width_mult": 0.25, "depth_mult": 0.3, "img_size": 16, "num_outputs": 3},
-                           {"width_mult": 0.5, "depth_mult": 0.5, "img_size": 32}))
-def mobilenetv2(width_mult=1.0, depth_mult=1.0, in_chans=3, num_outputs=10, img_size=32, dropout=0.2):
+                           {"width_mult": 0.5, "depth_mult": 0.5, "img_size": 32, "last_channel": 256}))
+def mobilenetv2(width_mult=1.0, depth_mult=1.0, in_chans=3, num_outputs=10, img_size=32, dropout=0.2, last_channel=0):
     """MobileNetV2 (Sandler et al. 2018): inverted residuals with linear bottlenecks, ReLU6."""
-    return MobileNetV2(MobileNetV2Config(width_mult, depth_mult, in_chans, num_outputs, img_size, dropout))
+    return MobileNetV2(MobileNetV2Config(width_mult, depth_mult, in_chans, num_outputs, img_size, dropout,
+                                         last_channel))
 
 
 def _scaling(phi, width_mult, depth_mult):

@@ -1,11 +1,28 @@
 #!/usr/bin/env bash
-# `make demo`: profile a few bundled models, their memory and their fit, and check them against the
-# seed's checklist. Later issues grow this into design → ladder → report.
+# `make demo`: design models for a few problems and emit one, profile bundled models (their memory,
+# fit and latency), and check models against the seed's checklist. Later issues grow this into
+# design → ladder → monitor → report on one bundled dataset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 run() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 # archwise check exits 1 when it finds an error: expected here, so show the code and go on.
 lint() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@" || printf '(exit code %s: findings at or above --fail-on)\n' "$?"; }
+out="${TMPDIR:-/tmp}/archwise-demo"
+mkdir -p "$out"
+
+# CIFAR-10 on an A100 with a 30 ms budget: the seed's tree says ResNet, the data size says ResNet-20.
+# The model is written as standalone PyTorch, then profiled and checked like any user model.
+run archwise design --modality image --input 3x32x32 --samples 50000 --outputs 10 --device a100-40gb \
+  --latency-budget 30ms --batch-size 128 --emit "$out/cifar_model.py"
+run archwise profile "$out/cifar_model.py:build_model" --input 1x3x32x32
+lint archwise check "$out/cifar_model.py:build_model" --input 1x3x32x32 --modality image --samples 50000 \
+  --device a100-40gb --latency-budget 30ms --batch-size 128
+# ImageNet-sized images for a phone: the tree turns to MobileNetV2/EfficientNet (as Markdown, for a PR).
+run archwise design --modality image --input 3x224x224 --samples 1200000 --outputs 1000 --device phone-cpu \
+  --latency-budget 30ms --format markdown
+# A sensor time series of 48 steps: an LSTM, with a GRU beside it.
+run archwise design --modality timeseries --input 8 --seq-len 48 --samples 20000 --outputs 1 --task regression \
+  --device t4
 
 # A small residual CNN, with the per-layer table: params and FLOPs add up to the totals.
 run archwise profile examples/models.py:ResNet --input 8x3x32x32 --per-layer

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from ..problem import Modality, ProblemSpec
 from ..report.memory import fmt_bytes, fmt_int, fmt_time
 from .decide import Decision
-from .size import Band, Constraint, Evaluated, Sizing
+from .size import Band, Constraint, Evaluated, Sizing, rank_key
 
 if TYPE_CHECKING:
     from .recommend import DesignSettings, Reference
@@ -44,6 +44,13 @@ _BIAS = {
     Modality.GRAPH: "graph data is relational: message passing along edges is permutation-invariant over neighbours",
 }
 _SEQ = "sequences have order: recurrence carries state step by step, attention links distant steps directly"
+
+
+_STANDARD = {  # what "standard layout" means per builder, for the runner-ups' reasons
+    "resnet": "He et al.'s: stages ending near an 8×8 map, at least 16 channels and 14 layers",
+    "mobilenetv2": "Sandler et al.'s: full depth and the 1,280-channel head",
+    "vit": "Dosovitskiy et al.'s: patch 16 at 224 px, patch 4 for 32 px",
+}
 
 
 @dataclass(frozen=True)
@@ -111,16 +118,15 @@ def lost_because(e: Evaluated, chosen: Evaluated, spec: ProblemSpec, band: Band)
     if failed:
         return "; ".join(_failure(c, spec) for c in failed)
     word, n = _per(spec)
-    if abs(_log_ratio(e.candidate.params, band.target)) > abs(_log_ratio(chosen.candidate.params, band.target)):
+    mine, theirs = rank_key(e.candidate, band), rank_key(chosen.candidate, band)
+    if mine[:2] != theirs[:2]:
         return (f"meets every budget but sits further from the capacity target of {band.target / n:.3g}/{word} "
                 f"({e.candidate.params / n:.3g}/{word} against {chosen.candidate.params / n:.3g})")
-    return f"as close to the capacity target, but {fmt_int(e.macs)} MACs against {fmt_int(chosen.macs)}"
-
-
-def _log_ratio(a: float, b: float) -> float:
-    import math
-
-    return math.log(max(a, 1) / b)
+    if mine[2] != theirs[2]:
+        standard = _STANDARD.get(e.candidate.arch, "")
+        return ("meets every budget and is as close to the capacity target (within 16 %), but its layout is less "
+                f"standard for this input than the chosen one's{f' ({standard})' if standard else ''}")
+    return f"meets every budget and is as close to the capacity target, but has more parameters ({e.candidate.params:,})"
 
 
 def explain(spec: ProblemSpec, decision: Decision, sizing: Sizing, band: Band, references: tuple[Reference, ...],
@@ -202,7 +208,11 @@ def relax(sizing: Sizing) -> tuple[str, ...]:
             if c.value > high:
                 out.append(f"data: {c.value / high:.3g}× more samples would bring {e.candidate.label} "
                            f"({fmt_int(c.value)} params) inside the capacity band, or accept it above the band")
+            elif len(e.failed()) == 1 and sizing.runner_ups:
+                out.append(f"capacity: the data supports at least {fmt_int(low)} params, but the largest candidate "
+                           f"within the other budgets has {fmt_int(c.value)}: accept it below the band (it may "
+                           "underfit) or relax the budgets that bound it")
             else:
-                out.append(f"data: the band asks for at least {fmt_int(low)} params, more than the largest candidate "
-                           f"({fmt_int(c.value)}): widen the search or accept a smaller model")
+                out.append(f"capacity: the data supports at least {fmt_int(low)} params, more than {e.candidate.label} "
+                           f"({fmt_int(c.value)}): accept it below the band (it may underfit)")
     return tuple(out)

@@ -23,7 +23,7 @@ from ..profile.fit import fit
 from .space import Candidate, spec_inputs
 from .zoo import create_arch
 
-__all__ = ["Constraint", "Evaluated", "Sizing", "Band", "size", "evaluate"]
+__all__ = ["Constraint", "Evaluated", "Sizing", "Band", "size", "evaluate", "rank_key"]
 
 
 @dataclass(frozen=True)
@@ -132,11 +132,13 @@ def _rank(candidates: list[Candidate], band: Band) -> list[Candidate]:
     """In-band before out-of-band; then closest to the band's target in log space, counted in steps of
     ``_STEP`` (candidates within ~16 % of each other are as close); then the family's standard layout
     first; then fewer parameters."""
-    def key(c: Candidate) -> tuple[int, int, int, int]:
-        distance = abs(math.log(max(c.params, 1) / band.target))
-        return (0 if band.contains(c.params) else 1, int(distance / _STEP), c.prior, c.params)
+    return sorted(candidates, key=lambda c: rank_key(c, band))
 
-    return sorted(candidates, key=key)
+
+def rank_key(c: Candidate, band: Band) -> tuple[int, int, int, int]:
+    """(out of band, distance step, layout prior, params): smaller ranks first."""
+    distance = abs(math.log(max(c.params, 1) / band.target))
+    return (0 if band.contains(c.params) else 1, int(distance / _STEP), c.prior, c.params)
 
 
 def size(candidates: list[Candidate], spec: ProblemSpec, band: Band, batch: int) -> Sizing:
@@ -171,7 +173,10 @@ def size(candidates: list[Candidate], spec: ProblemSpec, band: Band, batch: int)
                                   len(done), len(ranked), band, batch)
     if chosen is None:
         chosen = min(done, key=lambda e: (max(x.excess() for x in e.constraints), e.candidate.params))
-        binding = Counter(x.name for x in chosen.failed()).most_common(1)[0][0]
+        # What kept the candidates out: a budget (memory, latency) that rejected most of them; the
+        # capacity band only when no budget rejected any.
+        budgets = Counter(x.name for e in done for x in e.failed() if x.name != "capacity")
+        binding = budgets.most_common(1)[0][0] if budgets else "capacity"
         others = [e for e in done if e is not chosen]
         return Sizing(chosen, False, binding, tuple(others[:2]), len(done), len(ranked), band, batch)
     better = done[:done.index(chosen)]

@@ -110,7 +110,7 @@ def _resnet(img: int) -> list[tuple[Any, ...]]:
     out = []
     if img <= 64:  # CIFAR-style: 3×3 stem at full resolution, depth = 2·stages·n + 2 (He et al. 2016, §4.2)
         max_stages = max(2, min(4, int(math.log2(img / 4)) + 1))  # stop at a 4×4 map
-        standard = max(2, min(max_stages, int(math.log2(img / 8)) + 1))  # end on an 8×8 map
+        standard = max(2, min(max_stages, round(math.log2(img / 8)) + 1))  # end near an 8×8 map
         for stages in range(2, max_stages + 1):
             for n in (1, 2, 3, 5, 7):
                 depth = 2 * stages * n + 2
@@ -120,8 +120,8 @@ def _resnet(img: int) -> list[tuple[Any, ...]]:
                     top = width * 2 ** (stages - 1)
                     if top > 512:
                         continue
-                    # The standard CIFAR layout ends on an 8×8 map with at least 16 channels (He et al. 2016).
-                    usual = int(stages != standard) + int(width < 16)
+                    # The standard CIFAR layout ends on an 8×8 map, ≥ 16 channels, ≥ 14 layers (He et al. 2016).
+                    usual = int(stages != standard) + int(width < 16) + int(depth < 14)
                     out.append(("resnet", {"depth": depth, "width": width, "block": "basic", "stages": stages},
                                 f"ResNet-{depth} (basic blocks, {stages} stages, width {width}–{top})", usual))
         return out

@@ -24,7 +24,10 @@ def _problem(rec: Recommendation) -> str:
     s = rec.spec
     parts = [s.kind.value]
     if s.input:
-        parts.append("×".join(map(str, s.input)))
+        n = s.input[-1]
+        parts.append({"image": "×".join(map(str, s.input)), "text": f"vocabulary {n:,}",
+                      "graph": f"{n:,} features per node", "tabular": f"{n:,} features"}.get(
+            s.kind.value, f"{n:,} features per step"))
     if s.seq_len:
         parts.append(f"{s.seq_len:,} steps")
     if s.samples:
@@ -75,7 +78,7 @@ def render_design_text(rec: Recommendation) -> str:
     if rec.references:
         lines += ["", "Train beside it"]
         for r in rec.references:
-            lines.append(_wrap(f"{r.architecture} ({r.arch}, {r.params:,} params): {r.why}", "  - ", "    "))
+            lines.append(_wrap(f"{r.architecture}, {r.params:,} params (builder {r.arch}): {r.why}", "  - ", "    "))
     if rec.notes:
         lines += ["", "Notes"]
         lines += [_wrap(n, "  - ", "    ") for n in rec.notes]

@@ -20,9 +20,13 @@ def grid() -> list[ProblemSpec]:
         specs.append(ProblemSpec("image", input="3x224x224", samples=samples, outputs=1000, device=device,
                                  latency_budget=budget, batch_size=64, precision="bf16-mixed"))
     specs.append(ProblemSpec("image", input="1x28x28", samples=60_000, outputs=10, memory="2GB", batch_size=256))
-    for samples, device, budget in product((10_000, 1_000_000), ("a100-40gb", "l4"), (None, "10ms")):
+    specs.append(ProblemSpec("image", input="3x224x224", samples=1_200_000, outputs=1000, memory="3GB",
+                             batch_size=128))  # memory binds
+    specs.append(ProblemSpec("image", input="3x32x32", samples=50_000, outputs=10, device="t4",
+                             latency_budget="1us"))  # nothing fits: the closest candidate and what to relax
+    for samples, device, budget in product((10_000, 1_000_000), ("a100-40gb", "phone-cpu"), (None, "5ms")):
         specs.append(ProblemSpec("text", input=30_000, seq_len=512, samples=samples, outputs=2, device=device,
-                                 latency_budget=budget, batch_size=32))
+                                 latency_budget=budget, batch_size=8))
     for samples, device, budget in product((2_000, 100_000), ("t4", "phone-cpu"), (None, "5ms")):
         specs.append(ProblemSpec("timeseries", input=8, seq_len=48, samples=samples, outputs=1, task="regression",
                                  device=device, latency_budget=budget, batch_size=64))
@@ -39,7 +43,7 @@ def grid() -> list[ProblemSpec]:
 
 
 def label(spec: ProblemSpec) -> str:
-    where = spec.device or f"{spec.memory >> 30}GB"
+    where = spec.device or (f"{spec.memory >> 30}GB" if spec.memory else "-")
     budget = f"{float(spec.latency_budget) * 1e3:g}ms" if spec.latency_budget is not None else "-"
     shape = "x".join(map(str, spec.input))
     seq = f"@{spec.seq_len}" if spec.seq_len else ""
@@ -69,7 +73,7 @@ def verify(rec) -> list[str]:  # noqa: ANN001
         if c.name == "training_memory":
             fit = archwise.fit(model, rec.inputs(rec.batch_size), device=spec.device, memory=spec.memory,
                                optimizer=spec.optimizer, precision=spec.precision, search_batch=False)
-            if not fit.fits or fit.required_bytes != c.value:
+            if not fit.fits or abs(fit.required_bytes - c.value) > 1e-3 * c.value:
                 problems.append(f"memory: claimed {c.value:,} B fits, re-simulated {fit.required_bytes:,} B "
                                 f"of {fit.usable_bytes:,}")
         elif c.name == "latency":

@@ -65,7 +65,10 @@ def verify(rec) -> list[str]:  # noqa: ANN001
         problems.append(f"built model has {params:,} params, the recommendation says {rec.params:,}")
     spec = rec.spec.with_(batch_size=rec.batch_size) if rec.spec.kind.value != "graph" else rec.spec
     report = archwise.check_report(model, rec.inputs(1), spec, archwise.CheckConfig())
-    errors = [f"{f.code}: {f.message}" for f in report.findings if f.severity.value == "error"]
+    # A budget the recommendation says it misses (no candidate fits) is no broken claim.
+    missed = {"AW501" for c in rec.constraints if c.name == "training_memory" and not c.ok}
+    missed |= {"AW502" for c in rec.constraints if c.name == "latency" and not c.ok}
+    errors = [f"{f.code}: {f.message}" for f in report.findings if f.severity.value == "error" and f.code not in missed]
     problems += [f"check error {e}" for e in errors]
     for c in rec.constraints:
         if not c.ok:

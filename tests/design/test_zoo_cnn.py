@@ -59,3 +59,20 @@ def test_small_and_odd_inputs_keep_a_map(name, img_size):
     model = create_arch(name, img_size=img_size, num_outputs=2, **sizes).eval()
     out = model(torch.randn(2, 3, img_size, img_size))
     assert out.shape == (2, 2) and torch.isfinite(out).all()
+
+
+def test_resnet_depth_alone_picks_the_papers_layout():
+    """`archwise profile zoo:resnet --kwargs '{"depth": 18}'`: the paper's 4-stage ResNet-18 at width 64;
+    at 32 px with a 3×3 stem and 10 classes it is the usual CIFAR ResNet-18, 11,173,962 parameters."""
+    import torch
+
+    from archwise.design.zoo import arch_params, create_arch
+
+    assert arch_params("resnet", depth=18) == 11_173_962
+    with torch.device("meta"):
+        model = create_arch("resnet", depth=18)
+    assert (model.cfg.stages, model.cfg.width, model.cfg.block) == (4, 64, "basic")
+    with torch.device("meta"):
+        assert create_arch("resnet", depth=50, img_size=224, num_outputs=1000).cfg.block == "bottleneck"
+    assert arch_params("resnet", depth=50, img_size=224, num_outputs=1000) == 25_557_032
+    assert arch_params("resnet", depth=20) == 272_474  # other depths: CIFAR's 6n+2 layout, width 16

@@ -160,12 +160,22 @@ def _image(batch, in_chans, img_size, **_):
     return [(batch, in_chans, img_size, img_size)]
 
 
-def _default_stages(stages, img_size):
-    return stages if stages is not None else (3 if img_size <= 64 else 4)
+def _resolve(depth, width, block, stages, img_size):
+    """Fill the unset sizes: a depth from the paper's ImageNet table (18, 34, 50, 101, 152) gets its
+    4-stage layout, width 64 and, from 50 up, bottleneck blocks, at any image size (a 3×3 stem at
+    ≤ 64 px: the usual CIFAR ResNet-18); other depths get the CIFAR layout (3 stages, width 16) for
+    images ≤ 64 px and 4 stages above."""
+    paper = depth in (18, 34, 50, 101, 152)
+    block = block or ("bottleneck" if paper and depth >= 50 else "basic")
+    if stages is None:
+        stages = 4 if (paper and (block, depth) in IMAGENET_LAYOUTS) or img_size > 64 else 3
+    if width is None:
+        width = 64 if paper and stages == 4 else 16
+    return width, block, stages
 
 
 def _resnet_params(depth, width, block, stages, in_chans, num_outputs, img_size, se_ratio=0.0, **_):
-    stages = _default_stages(stages, img_size)
+    width, block, stages = _resolve(depth, width, block, stages, img_size)
     k = 3 if img_size <= 64 else 7
     total = k * k * in_chans * width + 2 * width  # stem conv + BN
     expansion = 1 if block == "basic" else 4
@@ -190,17 +200,17 @@ def _resnet_params(depth, width, block, stages, in_chans, num_outputs, img_size,
 @register_arch(family="cnn", params=_resnet_params, inputs=_image,
                test_sizes=({"depth": 8, "width": 8, "img_size": 16, "num_outputs": 3},
                            {"depth": 11, "width": 8, "block": "bottleneck", "img_size": 32}))
-def resnet(depth=20, width=16, block="basic", stages=None, in_chans=3, num_outputs=10, img_size=32):
-    """ResNet (He et al. 2016): residual blocks in stages, CIFAR layout ≤ 64 px, ImageNet layout above."""
-    stages = _default_stages(stages, img_size)
+def resnet(depth=20, width=None, block=None, stages=None, in_chans=3, num_outputs=10, img_size=32):
+    """ResNet (He et al. 2016): residual blocks in stages; depth 18/34/50/101/152 the ImageNet layouts, else CIFAR's."""
+    width, block, stages = _resolve(depth, width, block, stages, img_size)
     return ResNet(ResNetConfig(depth, width, block, stages, in_chans, num_outputs, img_size))
 
 
 @register_arch(family="cnn", params=_resnet_params, inputs=_image,
                test_sizes=({"depth": 8, "width": 8, "img_size": 16, "num_outputs": 3},
                            {"depth": 10, "width": 8, "stages": 4, "img_size": 72, "se_ratio": 0.5}))
-def se_resnet(depth=20, width=16, block="basic", stages=None, in_chans=3, num_outputs=10, img_size=32,
+def se_resnet(depth=20, width=None, block=None, stages=None, in_chans=3, num_outputs=10, img_size=32,
               se_ratio=0.25):
     """SE-ResNet (Hu et al. 2018): a ResNet with squeeze-and-excitation on every residual branch."""
-    stages = _default_stages(stages, img_size)
+    width, block, stages = _resolve(depth, width, block, stages, img_size)
     return ResNet(ResNetConfig(depth, width, block, stages, in_chans, num_outputs, img_size, se_ratio))

@@ -205,7 +205,7 @@ def _inputs_for(inputs: list[str] | None, loaded, verb: str) -> list:  # noqa: A
     if inputs:
         return [parse_input(text) for text in inputs]
     if loaded.inputs is not None:
-        return [parse_input(i) if isinstance(i, str) else parse_input("x".join(map(str, i))) for i in loaded.inputs]
+        return list(loaded.inputs)  # shapes and "int64:…" strings, as profile and check take them
     raise ArchwiseError(f"{verb} needs at least one --input, such as --input 1x3x224x224 or --input int64:1x128")
 
 

@@ -154,13 +154,14 @@ def explain(spec: ProblemSpec, decision: Decision, sizing: Sizing, band: Band, r
     out.append(Reason(DEPTH, f"searched {sizing.considered} candidates of depth and width inside the seed's bands "
                              f"(≤ 50 layers, channels growing as resolution falls, no shallow-and-wide layers); "
                              f"simulated {sizing.evaluated}"))
-    if e.training_bytes is not None and e.usable_bytes is not None:
-        verdict = "fits" if e.training_bytes <= e.usable_bytes else "does not fit"
+    memory = e.get("training_memory")
+    if memory is not None:
+        verdict = "fits" if memory.ok else "does not fit"
         where = spec.device or f"{fmt_bytes(spec.memory)} of memory"
         out.append(Reason(COMPUTE, f"training at batch {sizing.batch_size} ({spec.optimizer}, {spec.precision}) needs "
-                                   f"{fmt_bytes(e.training_bytes)}: {verdict} {where} ({fmt_bytes(e.usable_bytes)} "
-                                   f"usable, {fmt_bytes(abs(e.usable_bytes - e.training_bytes))} "
-                                   f"{'free' if verdict == 'fits' else 'short'})"))
+                                   f"{fmt_bytes(memory.value)}: {verdict} {where} ({fmt_bytes(memory.limit)} "
+                                   f"usable, {fmt_bytes(abs(memory.limit - memory.value))} "
+                                   f"{'free' if memory.ok else 'short'})"))
     if e.forward_s is not None:
         budget = (f", budget {fmt_time(float(spec.latency_budget))}" if spec.latency_budget is not None else "")
         out.append(Reason(COMPUTE, f"predicted inference {fmt_time(e.forward_s)} at batch 1 on {e.device} "

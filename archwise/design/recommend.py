@@ -221,7 +221,7 @@ def design(spec: ProblemSpec, settings: DesignSettings | None = None) -> Recomme
 def _references(spec: ProblemSpec, decision: Decision, chosen: Candidate) -> tuple[Reference, ...]:
     """What the seed says to train beside the pick."""
     out: list[Reference] = []
-    shape = shape_kwargs(spec, decision.family)
+    shape = shape_kwargs(spec)
     outputs = shape["num_outputs"]
     if spec.kind == Modality.TABULAR:
         features = shape["in_features"]

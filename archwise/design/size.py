@@ -69,8 +69,12 @@ class Evaluated:
     macs: int  # multiply-accumulates of one forward at batch 1 (graphs: the whole graph)
     forward_s: float | None  # predicted latency at batch 1 on the device (None: no device to predict for)
     device: str | None
-    training_bytes: int | None
-    usable_bytes: int | None
+
+    @property
+    def training_bytes(self) -> int | None:
+        """The simulated training step's memory (None: no device or memory to fit in)."""
+        memory = self.get("training_memory")
+        return None if memory is None else int(memory.value)
 
     @property
     def ok(self) -> bool:
@@ -109,18 +113,17 @@ def evaluate(candidate: Candidate, spec: ProblemSpec, band: Band, batch: int) ->
     base = profile(model, spec_inputs(spec, 1), backward=False, device=lat_device, precision=spec.precision,
                    search_batch=False, _memory=False,
                    _rebuild_on_cpu=lambda: create_arch(candidate.arch, **candidate.kwargs))
-    training = usable = None
     if spec.device is not None or spec.memory is not None:
         report = fit(model, spec_inputs(spec, batch), device=spec.device, memory=spec.memory, train=True,
                      optimizer=spec.optimizer, precision=spec.precision, search_batch=False, remedies=False)
-        training, usable = report.required_bytes, report.usable_bytes
-        constraints.append(Constraint("training_memory", usable, training, report.fits, "bytes"))
+        constraints.append(Constraint("training_memory", report.usable_bytes, report.required_bytes, report.fits,
+                                      "bytes"))
     forward = base.latency.forward_s if base.latency is not None else None
     if spec.latency_budget is not None and forward is not None:
         budget = float(spec.latency_budget)
         constraints.append(Constraint("latency", budget, forward, forward <= budget, "s"))
-    return Evaluated(candidate, tuple(constraints), base.macs_forward, forward, base.latency.device if base.latency
-                     else None, training, usable)
+    return Evaluated(candidate, tuple(constraints), base.macs_forward, forward,
+                     base.latency.device if base.latency else None)
 
 
 _STEP = 0.15  # log-units: e^0.15 ≈ 1.16

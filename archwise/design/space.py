@@ -69,7 +69,7 @@ def _outputs(spec: ProblemSpec) -> int:
                         "(or --task regression for a single regression target)")
 
 
-def shape_kwargs(spec: ProblemSpec, arch_family: str) -> dict[str, Any]:
+def shape_kwargs(spec: ProblemSpec) -> dict[str, Any]:
     """The builder arguments the problem fixes."""
     shape = spec.input
     m = spec.kind
@@ -211,7 +211,7 @@ def candidates(decision: Decision, spec: ProblemSpec, mlp_below: int = 100_000) 
     if not grid:
         raise ArchwiseError(f"no {family} candidate suits a {'x'.join(map(str, spec.input))} input; "
                             "for ViT the image side must split into 4–16 patches of 4, 8, 14, 16 or 32 pixels")
-    shape = shape_kwargs(spec, family)
+    shape = shape_kwargs(spec)
     out = []
     for arch, size, label, *prior in grid:
         kwargs = {k: v for k, v in shape.items() if k in _accepted(arch)}

@@ -17,6 +17,7 @@ from .profile import (
 from .problem import ProblemSpec
 from .rules import CheckConfig, CheckReport, Finding, Severity, check, check_report
 from .spec import InputSpec, parse_input
+from .train import DiagnoseConfig, Diagnosis, Monitor, Prescription, TrainingRecord, diagnose, load_record
 
 __version__ = "0.1.0"
 
@@ -25,5 +26,6 @@ __all__ = [
     "InferenceMemory", "ModelProfile", "LayerProfile", "ParamStats", "Structure", "SkipConnection", "WeightedLayer",
     "design", "Recommendation", "DesignSettings", "create_arch", "list_archs", "register_arch",
     "check", "check_report", "CheckReport", "CheckConfig", "Finding", "Severity", "ProblemSpec",
+    "Monitor", "diagnose", "Diagnosis", "Prescription", "DiagnoseConfig", "TrainingRecord", "load_record",
     "Device", "DEVICES", "get_device", "InputSpec", "parse_input", "ArchwiseError", "__version__",
 ]

@@ -1,0 +1,13 @@
+"""Training-time debugging: :class:`Monitor` records a run, :func:`diagnose` reads it.
+
+The seed's debugging section (problems 1–4) as detectors with thresholds, evidence and
+prescriptions; see :mod:`archwise.train.monitor` and :mod:`archwise.train.detectors`.
+"""
+
+from .detectors import DETECTORS, diagnose
+from .diagnosis import PROBLEMS, DiagnoseConfig, Diagnosis, Prescription
+from .monitor import Monitor
+from .record import TrainingRecord, load_record
+
+__all__ = ["Monitor", "diagnose", "Diagnosis", "Prescription", "DiagnoseConfig", "TrainingRecord", "load_record",
+           "PROBLEMS", "DETECTORS"]

@@ -1,0 +1,89 @@
+"""Prescriptions shared by several detectors, made concrete from what the record says of the model."""
+
+from __future__ import annotations
+
+import math
+
+from ..diagnosis import Prescription, fmt
+from ..record import TrainingRecord
+from ._signals import Signals
+
+__all__ = ["check_initialization", "lower_learning_rate", "clip_gradients", "normalize_inputs", "add_normalization",
+           "weighted_depth", "uses_saturating"]
+
+
+def weighted_depth(record: TrainingRecord) -> int:
+    return sum(layer.type not in _NORM_TYPES for layer in record.layers)
+
+
+_NORM_TYPES = {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d",
+               "InstanceNorm2d", "RMSNorm", "Embedding"}
+
+
+def uses_saturating(record: TrainingRecord) -> bool:
+    return any(a.kind == "saturating" for a in record.activations)
+
+
+def _init_gaps(record: TrainingRecord) -> list[str]:
+    """Layers whose starting weight std is far from the usual initialisation for their activation."""
+    xavier = uses_saturating(record)
+    notes = []
+    for layer in record.layers:
+        if layer.weight_std is None or not layer.fan_in or not layer.fan_out or layer.type in _NORM_TYPES:
+            continue
+        ideal = math.sqrt(2.0 / (layer.fan_in + layer.fan_out)) if xavier else math.sqrt(2.0 / layer.fan_in)
+        if layer.weight_std > 3 * ideal or layer.weight_std < ideal / 3:
+            notes.append(f"{layer.name} started with weight std {fmt(layer.weight_std)} against "
+                         f"{'Xavier' if xavier else 'He'}'s {fmt(ideal)}")
+    return notes
+
+
+def _bias_gaps(record: TrainingRecord) -> list[str]:
+    return [f"{layer.name}.bias started at mean {fmt(layer.bias_mean)}" for layer in record.layers
+            if layer.bias_mean is not None and abs(layer.bias_mean) >= 0.5 and layer.type not in _NORM_TYPES]
+
+
+def check_initialization(record: TrainingRecord, focus: str = "") -> Prescription:
+    xavier = uses_saturating(record)
+    scheme = ("Xavier (nn.init.xavier_uniform_) for the sigmoid/tanh layers" if xavier
+              else "He (nn.init.kaiming_normal_, nonlinearity='relu')")
+    found = _bias_gaps(record) + _init_gaps(record)
+    detail = "; ".join(found[:3]) + (f" (and {len(found) - 3} more)" if len(found) > 3 else "")
+    if found:
+        text = f"check initialization: {detail}; initialise weights with {scheme} and biases at 0"
+    else:
+        text = f"check initialization: use {scheme}; the starting weights are within 3× of it{focus}"
+    return Prescription("check_initialization", text)
+
+
+def lower_learning_rate(signals: Signals, why: str = "") -> Prescription:
+    lr = signals.lr()
+    if lr:
+        text = f"lower the learning rate: it is {fmt(lr)}; try {fmt(lr / 10)}{why}"
+    else:
+        text = f"lower the learning rate (try a tenth of it){why}"
+    return Prescription("lower_learning_rate", text)
+
+
+def clip_gradients(signals: Signals) -> Prescription:
+    norms = []
+    for s in signals.samples[:5]:
+        if s.grad_norm:
+            values = [g for g in s.grad_norm if g is not None and math.isfinite(g)]
+            if values:
+                norms.append(math.sqrt(sum(g * g for g in values)))
+    hint = f"max_norm≈{fmt(sorted(norms)[len(norms) // 2])} (the early median)" if norms else "max_norm=1.0"
+    return Prescription("clip_gradients", "clip gradients: torch.nn.utils.clip_grad_norm_(model.parameters(), "
+                        f"{hint}) between backward() and step()")
+
+
+def normalize_inputs() -> Prescription:
+    return Prescription("normalize_inputs", "check data preprocessing: standardise the inputs (zero mean, unit "
+                        "variance per feature or channel) and the regression targets")
+
+
+def add_normalization(record: TrainingRecord) -> Prescription:
+    have = record.meta.get("norm_layers") or 0
+    where = "the model has none" if not have else f"the model has {have}"
+    return Prescription("add_normalization", f"add normalization layers (BatchNorm for CNNs, LayerNorm for sequences) "
+                        f"before the activations; {where}")

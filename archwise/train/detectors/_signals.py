@@ -1,0 +1,140 @@
+"""What several detectors read: the loss curve smoothed and compared with itself, and the samples.
+
+Every loss rule is relative to the run's own history (its first and last windows, its smoothed
+minimum), so the same thresholds serve a classifier at loss 2.3, a regression at 1e-3 and a
+language model at 10.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+
+from ..diagnosis import DiagnoseConfig
+from ..record import LayerInfo, StepRecord, TrainingRecord
+
+__all__ = ["Signals", "rolling_median", "layer_ranges", "median_or_none", "recent"]
+
+
+def rolling_median(values: list[float], width: int) -> list[float]:
+    """The median of each run of ``width`` consecutive values (one per position from ``width - 1`` on).
+
+    Example:
+        >>> rolling_median([1, 9, 2, 8, 3], 3)
+        [2, 8, 3]
+    """
+    width = max(1, min(width, len(values)))
+    return [statistics.median(values[i - width + 1:i + 1]) for i in range(width - 1, len(values))]
+
+
+def median_or_none(values: list[float | None]) -> float | None:
+    clean = [v for v in values if v is not None and math.isfinite(v)]
+    return statistics.median(clean) if clean else None
+
+
+def recent(samples: list[StepRecord], count: int = 3) -> list[StepRecord]:
+    return samples[-count:]
+
+
+def label(name: str, kind: str) -> str:
+    """A module's name as a reader finds it: ``fc1``, but ``3 (ReLU)`` inside an ``nn.Sequential``."""
+    return f"{name} ({kind})" if name.split(".")[-1].isdigit() else name
+
+
+def layer_ranges(indices: list[int], layers: list[LayerInfo]) -> str:
+    """Consecutive layer indices as ranges of names: ``fc3–fc18, fc20``.
+
+    Example:
+        >>> ls = [LayerInfo(n, "Linear", 1) for n in ("fc1", "fc2", "fc3", "head")]
+        >>> layer_ranges([0, 1, 3], ls)
+        'fc1–fc2, head'
+    """
+    if not indices:
+        return ""
+    parts, start, prev = [], indices[0], indices[0]
+    for i in indices[1:] + [None]:
+        if i is not None and i == prev + 1:
+            prev = i
+            continue
+        first, last = layers[start], layers[prev]
+        text = first.name if start == prev else f"{first.name}–{last.name}"
+        if first.name.split(".")[-1].isdigit():
+            kinds = {layer.type for layer in layers[start:prev + 1]}
+            text += f" ({'/'.join(sorted(kinds))})"
+        parts.append(text)
+        if i is not None:
+            start = prev = i
+    return ", ".join(parts)
+
+
+@dataclass
+class Signals:
+    """The loss curve and the samples, digested once for all detectors."""
+
+    record: TrainingRecord
+    config: DiagnoseConfig
+    steps: list[int] = field(default_factory=list)        # steps with a finite loss, in order
+    losses: list[float] = field(default_factory=list)
+    nonfinite_steps: list[int] = field(default_factory=list)
+    width: int = 1
+    smooth: list[float] = field(default_factory=list)     # rolling median of losses
+    head: float | None = None                             # the loss at the start (see __post_init__)
+    tail: float | None = None                             # median loss of the last window
+    best: float | None = None                             # lowest smoothed loss
+    best_step: int | None = None
+    samples: list[StepRecord] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        cfg = self.config
+        for s in self.record.steps:
+            if s.loss is None or s.skipped:
+                continue
+            if math.isfinite(s.loss):
+                self.steps.append(s.step)
+                self.losses.append(s.loss)
+            else:
+                self.nonfinite_steps.append(s.step)
+        n = len(self.losses)
+        self.samples = [s for s in self.record.steps if s.sampled and not s.skipped]
+        if not n:
+            return
+        self.width = max(cfg.min_window, int(cfg.window * n))
+        self.width = min(self.width, n)
+        # where the run started: the first loss is taken before any update, so an explosion in the
+        # first steps cannot inflate it; the median of the first few guards against one odd batch
+        self.head = min(self.losses[0], statistics.median(self.losses[:cfg.min_window]))
+        self.tail = statistics.median(self.losses[-self.width:])
+        self.smooth = rolling_median(self.losses, self.width)
+        low = min(range(len(self.smooth)), key=self.smooth.__getitem__)
+        self.best = self.smooth[low]
+        self.best_step = self.steps[low + self.width - 1]
+
+    @property
+    def enough(self) -> bool:
+        return len(self.losses) >= self.config.min_steps
+
+    @property
+    def drop(self) -> float | None:
+        """How much the loss fell from the first window to the last, relative to the first."""
+        if self.head is None or self.tail is None:
+            return None
+        return (self.head - self.tail) / max(abs(self.head), 1e-12)
+
+    @property
+    def improving_well(self) -> bool:
+        """The gate: gradient and activation statistics alone never warn while this holds."""
+        return self.enough and (self.drop or 0.0) >= self.config.improving_well and not self.nonfinite_steps
+
+    def layer_medians(self, key: str, count: int = 3) -> list[float | None]:
+        """Per layer (or activation), the median of ``key`` over the last ``count`` samples."""
+        chosen = [getattr(s, key) for s in recent(self.samples, count) if getattr(s, key) is not None]
+        if not chosen:
+            return []
+        return [median_or_none([row[i] for row in chosen]) for i in range(len(chosen[0]))]
+
+    def lr(self) -> float | None:
+        for s in reversed(self.record.steps):
+            if s.lr is not None:
+                return s.lr
+        return (self.record.meta.get("optimizer") or {}).get("lr")

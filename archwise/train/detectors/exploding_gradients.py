@@ -1,0 +1,54 @@
+"""exploding_gradients: gradient norms that are huge or grew by orders of magnitude, or updates
+as large as the weights, while the loss is not improving well."""
+
+from __future__ import annotations
+
+import math
+import statistics
+
+from ..diagnosis import DiagnoseConfig, Diagnosis, Severity, fmt
+from ..record import TrainingRecord
+from ._advice import check_initialization, clip_gradients, lower_learning_rate, normalize_inputs
+from ._signals import Signals
+
+PROBLEM = "exploding_gradients"
+
+
+def _finite(values):
+    return [v for v in (values or []) if v is not None and math.isfinite(v)]
+
+
+def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnosis | None:
+    samples = [s for s in sig.samples if _finite(s.grad_norm)]
+    if not samples:
+        return None
+    peaks = [(max(_finite(s.grad_norm)), s) for s in samples]
+    early = statistics.median(p for p, _ in peaks[:3])
+    peak, at = max(peaks, key=lambda item: item[0])
+    growth = peak / early if early > 0 else 0.0
+    ratios = [(max(_finite(s.update_ratio)), s) for s in samples if _finite(s.update_ratio)]
+    top_ratio, ratio_at = max(ratios, key=lambda item: item[0]) if ratios else (None, None)
+    reasons, evidence = [], {}
+    if peak > cfg.exploding_grad:
+        reasons.append(f"a gradient norm reached {fmt(peak)} (threshold {fmt(cfg.exploding_grad)})")
+    if len(peaks) >= 4 and growth > cfg.exploding_growth:
+        reasons.append(f"the largest layer gradient grew {fmt(growth)}× over its early median {fmt(early)}")
+    if top_ratio is not None and top_ratio > cfg.exploding_update:
+        layer = record.layers[ratio_at.update_ratio.index(top_ratio)].name
+        reasons.append(f"the update-to-weight ratio of {layer} reached {fmt(top_ratio)} at step {ratio_at.step} "
+                       "(healthy runs sit near 1e-3)")
+        evidence.update(max_update_ratio=top_ratio, update_ratio_layer=layer, update_ratio_step=ratio_at.step)
+    if not reasons:
+        return None
+    layer = record.layers[at.grad_norm.index(peak)].name
+    evidence.update(max_grad_norm=peak, max_grad_layer=layer, max_grad_step=at.step, early_median_grad_norm=early,
+                    growth=growth, loss_drop=sig.drop)
+    severity = Severity.INFO if sig.improving_well else Severity.WARNING
+    gate = (f"; the loss still fell {fmt(100 * sig.drop)}%, so this is noted only" if sig.improving_well else
+            "" if sig.drop is None else f"; the loss fell only {fmt(100 * sig.drop)}%" if sig.drop >= 0 else
+            f"; the loss rose {fmt(-100 * sig.drop)}%")
+    summary = "; ".join(reasons) + gate
+    prescriptions = (lower_learning_rate(sig, f" (the largest update was {fmt(top_ratio)} of the weights)"
+                                         if top_ratio else ""),
+                     clip_gradients(sig), check_initialization(record), normalize_inputs())
+    return Diagnosis(PROBLEM, severity, summary, evidence, prescriptions)

@@ -1,0 +1,30 @@
+"""saturation: sigmoid/tanh modules whose pre-activations sit in the flat tails (|x| ≥ 5 by default)."""
+
+from __future__ import annotations
+
+from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt, pct
+from ..record import TrainingRecord
+from ._advice import add_normalization, check_initialization, lower_learning_rate, normalize_inputs
+from ._signals import Signals, label
+
+PROBLEM = "saturation"
+
+
+def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnosis | None:
+    sat = sig.layer_medians("saturated")
+    hits = [(record.activations[i], f) for i, f in enumerate(sat) if f is not None and f >= cfg.saturated_fraction]
+    if not hits:
+        return None
+    at = record.meta.get("saturation_at", 5.0)
+    names = ", ".join(f"{label(a.name, a.type)} {pct(f)}" for a, f in hits)
+    evidence = {"modules": {a.name: f for a, f in hits}, "threshold": at, "loss_drop": sig.drop}
+    severity = Severity.INFO if sig.improving_well else Severity.WARNING
+    gate = f"; the loss still fell {fmt(100 * sig.drop)}%, so this is noted only" if sig.improving_well else ""
+    summary = f"pre-activations with |x| ≥ {fmt(at)}: {names}{gate}"
+    feeders = sorted({a.after for a, _ in hits if a.after})
+    focus = f" (the layers feeding them: {', '.join(feeders)})" if feeders else ""
+    prescriptions = (check_initialization(record, focus), normalize_inputs(), add_normalization(record),
+                     Prescription("relu_activation", f"use a ReLU-family activation for hidden layers instead of "
+                                  f"{hits[0][0].type}; keep sigmoid for gates and outputs"),
+                     lower_learning_rate(sig))
+    return Diagnosis(PROBLEM, severity, summary, evidence, prescriptions)

@@ -1,0 +1,74 @@
+"""underfitting: train and val both poor and close together (the seed's problem 3)."""
+
+from __future__ import annotations
+
+from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt
+from ..record import TrainingRecord
+from ._signals import Signals
+
+PROBLEM = "underfitting"
+
+
+def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnosis | None:
+    epochs = record.epochs
+    if len(epochs) < cfg.min_epochs:
+        return None
+    last = epochs[-1]
+    evidence: dict = {}
+    low = None
+    if last.train_metric is not None and record.metric_higher_is_better:
+        low = last.train_metric < cfg.underfit_metric
+        evidence["train_metric"] = last.train_metric
+        level = f"train metric {fmt(last.train_metric)} (below {fmt(cfg.underfit_metric)})"
+        if last.val_metric is not None:
+            evidence["val_metric"] = last.val_metric
+            if last.train_metric - last.val_metric >= cfg.overfit_gap:
+                return None
+            level += f", val {fmt(last.val_metric)}"
+    else:
+        first_loss = sig.head if sig.head is not None else epochs[0].train_loss
+        end_loss = sig.tail if sig.tail is not None else last.train_loss
+        if first_loss is None or end_loss is None or first_loss <= 0:
+            return None
+        drop = (first_loss - end_loss) / first_loss
+        low = drop < cfg.underfit_drop
+        evidence.update(first_loss=first_loss, last_loss=end_loss, drop=drop)
+        level = (f"the training loss fell only {fmt(100 * drop)}% ({fmt(first_loss)} → {fmt(end_loss)}; "
+                 f"below {fmt(100 * cfg.underfit_drop)}% counts as underfitting)")
+    if not low:
+        return None
+    if last.val_loss is not None and last.train_loss is not None and last.train_loss > 0:
+        gap = (last.val_loss - last.train_loss) / last.train_loss
+        evidence["val_train_gap"] = gap
+        if gap > cfg.underfit_gap:
+            return None  # a real gap: overfitting's territory, not this
+    train = [e.train_loss for e in epochs if e.train_loss is not None]
+    if len(train) >= 3 and train[-3] > 0:
+        per_epoch = (train[-3] - train[-1]) / train[-3] / 2
+        evidence["train_loss_fall_per_epoch"] = per_epoch
+        longer = (f"train longer: the training loss still fell {fmt(100 * per_epoch)}% per epoch over the last 3 "
+                  "epochs" if per_epoch > 0.01 else
+                  f"train longer only if it still improves: the training loss changed {fmt(100 * per_epoch)}% per "
+                  "epoch over the last 3 epochs, a plateau")
+    else:
+        longer = "train longer (more epochs)"
+    params = record.meta.get("trainable_params")
+    depth = sum(1 for layer in record.layers)
+    dropout = record.meta.get("dropout") or []
+    wd = (record.meta.get("optimizer") or {}).get("weight_decay")
+    reg_parts = ([f"dropout p={fmt(max(dropout))}"] if dropout else []) + ([f"weight decay {fmt(wd)}"] if wd else [])
+    reg = ("reduce regularization: lower " + " and ".join(reg_parts) if reg_parts
+           else "reduce regularization (there is no dropout or weight decay to lower)")
+    lr = sig.lr()
+    ratios = [r for s in sig.samples[-3:] for r in (s.update_ratio or []) if r is not None]
+    typical = sorted(ratios)[len(ratios) // 2] if ratios else None
+    lr_text = (f"check the learning rate (too low?): it is {fmt(lr)}" if lr else "check the learning rate (too low?)")
+    if typical is not None:
+        lr_text += f"; updates are {fmt(typical)} of the weights (healthy ≈ 1e-3)"
+    prescriptions = (Prescription("train_longer", longer),
+                     Prescription("increase_capacity", f"increase capacity (more layers or channels): the model has "
+                                  f"{depth} weighted layer{'s' if depth != 1 else ''}"
+                                  + (f" and {params:,} parameters" if params else "")),
+                     Prescription("reduce_regularization", reg),
+                     Prescription("check_learning_rate", lr_text))
+    return Diagnosis(PROBLEM, Severity.WARNING, f"train and val both poor and close: {level}", evidence, prescriptions)

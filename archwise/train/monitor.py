@@ -1,0 +1,516 @@
+"""``archwise.Monitor``: the seed's debugging section, live in any PyTorch training loop.
+
+    mon = archwise.Monitor(model, optimizer, every=10)
+    with mon:
+        for x, y in loader:
+            loss = loss_fn(model(x), y); loss.backward()
+            optimizer.step(); optimizer.zero_grad()
+            mon.step(loss)
+        mon.log_epoch(train_loss=..., val_loss=..., train_metric=..., val_metric=...)
+    diagnoses = mon.diagnose()
+    mon.save("run.jsonl")
+
+What it hooks, and what each hook records:
+
+* the optimizer's step pre-hook (gradients still there) and post-hook: per weighted layer the
+  gradient norm, the weight norm and the update-to-weight ratio ``‖W_after − W_before‖ / ‖W_before‖``,
+  reduced on the tensors' own device with ``torch._foreach_norm``; on every ``every``-th step only;
+* a forward pre-hook on each activation module: for the ReLU family, which units were active
+  (pre-activation > 0) for any input, kept over the last ``window`` samples, so a unit counts as
+  dead when it was never active in that window; for sigmoid/tanh, the fraction of
+  pre-activations with ``|x| ≥ saturation_at`` (5 by default);
+* forward hooks on the root module and a hook on its output's gradient that queues an autograd
+  callback for the end of the backward pass: the step's time split into data wait, forward,
+  backward, optimizer step and the rest.
+
+Losses are kept as tensors on their device and copied to the host once per sample, so a GPU run
+is not synchronised every step. Steps that a ``GradScaler`` skipped (pass ``scaler=``) run no
+optimizer step, record no gradient statistics and are marked ``skipped``. With gradient
+accumulation the statistics are those of the accumulated gradient the optimizer steps with.
+
+The monitor never changes training: it consumes no random numbers, changes no tensor, flag or
+optimizer setting, and removes every hook on exit, also when the loop raises.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from ..errors import ArchwiseError
+from .record import ActivationInfo, EpochRecord, LayerInfo, StepRecord, TrainingRecord
+
+__all__ = ["Monitor", "RELU_FAMILY", "SATURATING"]
+
+RELU_FAMILY: tuple[type[nn.Module], ...] = (nn.ReLU, nn.ReLU6, nn.LeakyReLU, nn.PReLU, nn.RReLU, nn.ELU, nn.CELU, nn.SELU)
+SATURATING: tuple[type[nn.Module], ...] = (nn.Sigmoid, nn.Tanh, nn.Hardsigmoid, nn.Hardtanh, nn.Softsign)
+
+_PHASES = ("data", "forward", "backward", "optimizer")
+
+
+class Monitor:
+    """Watch a training loop; see the module docstring for what is recorded and how.
+
+    Args:
+        model: the module being trained (hooks go on it and its submodules; it is not changed).
+        optimizer: its optimizer, or ``None`` to take gradient statistics at :meth:`step` instead
+            (then there is no update ratio).
+        every: take per-layer statistics on every ``every``-th optimizer step (the loss is kept at
+            every :meth:`step` call; with gradient accumulation call it per micro-batch or per update).
+        window: how many samples a unit must stay inactive in to count as dead.
+        scaler: a ``torch.amp.GradScaler``, so that steps it skipped are not reported as exploding.
+        n_train: the number of training examples, for the capacity evidence of ``overfitting``.
+        update_ratio: set ``False`` to skip the update ratio (it copies the weights on sampled steps).
+        hook_optimizer: set ``False`` when a framework calls :meth:`before_optimizer_step` and
+            :meth:`after_optimizer_step` itself (the Lightning and Trainer callbacks do).
+        saturation_at: ``|pre-activation|`` from which a sigmoid/tanh unit counts as saturated.
+    """
+
+    def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer | None = None, every: int = 10, *,
+                 window: int = 5, scaler: Any = None, n_train: int | None = None, update_ratio: bool = True,
+                 hook_optimizer: bool = True, saturation_at: float = 5.0) -> None:
+        if not isinstance(model, nn.Module):
+            raise ArchwiseError(f"Monitor expects a torch.nn.Module; found {type(model).__name__}; pass the model "
+                                "being trained")
+        if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
+            inner = getattr(optimizer, "optimizer", None)  # LightningOptimizer, accelerate's AcceleratedOptimizer
+            if not isinstance(inner, torch.optim.Optimizer):
+                raise ArchwiseError(f"Monitor expects a torch.optim.Optimizer or None; found {type(optimizer).__name__}")
+            optimizer = inner
+        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+            raise ArchwiseError(f"every must be a whole number ≥ 1 (steps between samples); found {every!r}")
+        if not isinstance(window, int) or window < 1:
+            raise ArchwiseError(f"window must be a whole number ≥ 1 (samples); found {window!r}")
+        self.model = model
+        self.optimizer = optimizer
+        self.every = every
+        self.window = window
+        self.scaler = scaler
+        self.update_ratio = update_ratio
+        self.hook_optimizer = hook_optimizer
+        self.saturation_at = float(saturation_at)
+        self.record = TrainingRecord()
+        self._n_train = n_train
+        self._handles: list[Any] = []
+        self._attached = False
+        self._layers: list[tuple[str, list[nn.Parameter]]] = []
+        self._acts: list[tuple[str, nn.Module, str]] = []
+        self._reset_state()
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+
+    def __enter__(self) -> Monitor:
+        self.attach()
+        return self
+
+    def __exit__(self, *exc: object) -> bool:
+        self.detach()
+        return False
+
+    def attach(self) -> Monitor:
+        """Register the hooks (``with mon:`` does this); describe the model in the record's meta."""
+        if self._attached:
+            raise ArchwiseError("this Monitor is already attached; use one `with mon:` block, or call detach() first")
+        try:
+            if not self.record.layers:
+                self._describe()
+            self._register()
+        except BaseException:
+            self._remove()
+            raise
+        self._attached = True
+        now = time.perf_counter()
+        self._t_mark = now
+        self._t_step = now
+        return self
+
+    def detach(self) -> None:
+        """Remove every hook and copy pending losses to the record; safe to call twice."""
+        self._remove()
+        self._attached = False
+        self._flush_losses()
+
+    def _remove(self) -> None:
+        for handle in self._handles:
+            handle.remove()
+        self._handles.clear()
+
+    def _reset_state(self) -> None:
+        self._n = 0                       # step() calls so far
+        self._opt_steps = 0
+        self._due = True                  # the next optimizer step is sampled
+        self._next_due = 0
+        self._pending_losses: list[tuple[StepRecord, Any]] = []
+        self._sample: dict[str, Any] = {}
+        self._snapshot: list[torch.Tensor] | None = None
+        self._active: list[deque] = []
+        self._sat: list[list[float]] = []
+        self._times = dict.fromkeys(_PHASES, 0.0)
+        self._t_mark = self._t_step = 0.0
+        self._t_fwd = self._t_bwd = self._t_opt = None
+        self._fwd_depth = 0
+        self._opt_in_step = False
+        self._last_scale: float | None = None
+
+    # ---- describing the model -------------------------------------------------------------------
+
+    def _describe(self) -> None:
+        layers, infos = [], []
+        for name, module in self.model.named_modules():
+            params = [p for p in module.parameters(recurse=False) if p.requires_grad]
+            if not params:
+                continue
+            label = name or "(root)"
+            layers.append((label, params))
+            weight = getattr(module, "weight", None)
+            bias = getattr(module, "bias", None)
+            info = LayerInfo(label, type(module).__name__, sum(p.numel() for p in params))
+            with torch.no_grad():
+                if isinstance(weight, torch.Tensor) and weight.dim() >= 2 and weight.device.type != "meta":
+                    info.fan_out = int(weight.shape[0])
+                    info.fan_in = int(weight[0].numel())
+                    info.weight_std = float(weight.detach().float().std())
+                if isinstance(bias, torch.Tensor) and bias.numel() and bias.device.type != "meta":
+                    info.bias_mean = float(bias.detach().float().mean())
+            infos.append(info)
+        acts, act_infos, last_weighted = [], [], None
+        for name, module in self.model.named_modules():
+            if any(p.requires_grad for p in module.parameters(recurse=False)):
+                last_weighted = name or "(root)"
+            kind = "relu" if isinstance(module, RELU_FAMILY) else "saturating" if isinstance(module, SATURATING) else None
+            if kind:
+                acts.append((name or "(root)", module, kind))
+                act_infos.append(ActivationInfo(name or "(root)", type(module).__name__, kind, last_weighted))
+        self._layers, self._acts = layers, acts
+        self._active = [deque(maxlen=self.window) for _ in acts]
+        self._sat = [[0.0, 0.0] for _ in acts]
+        self.record.layers, self.record.activations = infos, act_infos
+        self.record.meta = {"every": self.every, "window": self.window, "saturation_at": self.saturation_at,
+                            "model": type(self.model).__name__,
+                            "params": sum(p.numel() for p in self.model.parameters()),
+                            "trainable_params": sum(p.numel() for p in self.model.parameters() if p.requires_grad),
+                            "dropout": [float(m.p) for m in self.model.modules() if isinstance(m, nn.modules.dropout._DropoutNd)],
+                            "norm_layers": sum(isinstance(m, (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm))
+                                               for m in self.model.modules()),
+                            "n_train": self._n_train, "scaler": self.scaler is not None}
+        if self.optimizer is not None:
+            group = self.optimizer.param_groups[0]
+            self.record.meta["optimizer"] = {
+                "type": type(self.optimizer).__name__, "lr": _float(group.get("lr")),
+                "weight_decay": _float(group.get("weight_decay", 0.0)), "momentum": _float(group.get("momentum")),
+                "groups": len(self.optimizer.param_groups)}
+
+    def _register(self) -> None:
+        m = self.model
+        self._handles.append(m.register_forward_pre_hook(self._on_forward_start))
+        self._handles.append(m.register_forward_hook(self._on_forward_end))
+        for index, (_, module, kind) in enumerate(self._acts):
+            hook = self._relu_hook(index) if kind == "relu" else self._saturation_hook(index)
+            self._handles.append(module.register_forward_pre_hook(hook))
+        if self.optimizer is not None and self.hook_optimizer:
+            self._handles.append(self.optimizer.register_step_pre_hook(lambda *_: self.before_optimizer_step()))
+            self._handles.append(self.optimizer.register_step_post_hook(lambda *_: self.after_optimizer_step()))
+
+    # ---- hooks ----------------------------------------------------------------------------------
+
+    def _on_forward_start(self, module: nn.Module, args: Any) -> None:
+        self._fwd_depth += 1
+        if self._fwd_depth > 1:
+            return
+        now = time.perf_counter()
+        if torch.is_grad_enabled():
+            self._times["data"] += max(0.0, now - self._t_mark)
+        self._t_fwd = now
+
+    def _on_forward_end(self, module: nn.Module, args: Any, output: Any) -> None:
+        self._fwd_depth = max(0, self._fwd_depth - 1)
+        if self._fwd_depth:
+            return
+        now = time.perf_counter()
+        if self._t_fwd is not None and torch.is_grad_enabled():
+            self._times["forward"] += now - self._t_fwd
+            tensor = _first_tensor(output)
+            if tensor is not None and tensor.requires_grad:
+                tensor.register_hook(self._on_backward_start)
+        self._t_fwd = None
+        self._t_mark = now
+
+    def _on_backward_start(self, grad: torch.Tensor) -> None:
+        self._t_bwd = time.perf_counter()
+        torch.autograd.Variable._execution_engine.queue_callback(self._on_backward_end)
+
+    def _on_backward_end(self) -> None:
+        now = time.perf_counter()
+        if self._t_bwd is not None:
+            self._times["backward"] += now - self._t_bwd
+        self._t_bwd = None
+        self._t_mark = now
+
+    def _relu_hook(self, index: int):
+        def hook(module: nn.Module, args: Any) -> None:
+            if not self._due or not torch.is_grad_enabled() or not args or not isinstance(args[0], torch.Tensor):
+                return
+            x = args[0].detach()
+            if x.dim() == 0:
+                return
+            unit_dim = 1 if x.dim() >= 4 else x.dim() - 1
+            dims = [d for d in range(x.dim()) if d != unit_dim]
+            active = (x.amax(dim=dims) > 0) if dims else (x > 0)
+            self._sample.setdefault("active", {}).setdefault(index, []).append(active)
+        return hook
+
+    def _saturation_hook(self, index: int):
+        def hook(module: nn.Module, args: Any) -> None:
+            if not self._due or not torch.is_grad_enabled() or not args or not isinstance(args[0], torch.Tensor):
+                return
+            x = args[0].detach()
+            if x.numel() == 0:
+                return
+            saturated = (x.abs() >= self.saturation_at).sum()
+            self._sample.setdefault("saturated", {}).setdefault(index, []).append((saturated, x.numel()))
+        return hook
+
+    # ---- optimizer ------------------------------------------------------------------------------
+
+    def before_optimizer_step(self) -> None:
+        """Gradients are final and weights not yet updated: take the sample's gradient statistics."""
+        self._t_opt = time.perf_counter()
+        self._opt_in_step = True
+        if not self._due or not self._layers:
+            return
+        self._sample.update(self._gradient_stats())
+        if self.update_ratio:
+            with torch.no_grad():
+                self._snapshot = [p.detach().clone() for _, params in self._layers for p in params]
+
+    def after_optimizer_step(self) -> None:
+        """Weights are updated: finish the sample with the update ratio."""
+        now = time.perf_counter()
+        if self._t_opt is not None:
+            self._times["optimizer"] += now - self._t_opt
+        self._t_opt = None
+        self._t_mark = now
+        self._opt_steps += 1
+        if self._due and self._layers:
+            if self._snapshot is not None:
+                self._sample["update_ratio"] = self._update_ratios(self._snapshot)
+                self._snapshot = None
+            self._sample["taken"] = True
+
+    def _gradient_stats(self) -> dict[str, Any]:
+        flat = [p for _, params in self._layers for p in params]
+        owner = [i for i, (_, params) in enumerate(self._layers) for _ in params]
+        with torch.no_grad():
+            weights = _per_layer(_norms([p.detach() for p in flat]), owner, len(self._layers))
+            present = [(p.grad, i) for p, i in zip(flat, owner) if p.grad is not None]
+            grads = _per_layer(_norms([g for g, _ in present]), [i for _, i in present], len(self._layers)) \
+                if present else None
+        has_grad = sorted({i for _, i in present})
+        return {"weight_norm": weights, "grad_norm": grads, "has_grad": has_grad}
+
+    def _update_ratios(self, before: list[torch.Tensor]) -> Any:
+        flat = [p.detach() for _, params in self._layers for p in params]
+        owner = [i for i, (_, params) in enumerate(self._layers) for _ in params]
+        with torch.no_grad():
+            delta = _per_layer(_norms(torch._foreach_sub(flat, before)), owner, len(self._layers))
+            old = _per_layer(_norms(before), owner, len(self._layers))
+            return delta / old.clamp_min(torch.finfo(old.dtype).tiny)
+
+    # ---- the loop's calls -----------------------------------------------------------------------
+
+    def step(self, loss: Any = None, *, times: dict[str, float] | None = None) -> None:
+        """Record one step: its loss (a scalar tensor or number), and the sample when one was due.
+
+        ``times`` overrides the measured split (seconds per phase), for frameworks that know it.
+        """
+        if not self._attached:
+            raise ArchwiseError("Monitor.step was called outside `with mon:`; enter the monitor (or call attach()) "
+                                "before the training loop")
+        now = time.perf_counter()
+        if self.optimizer is None:                 # no optimizer: every step() counts as one update
+            if self._due and self._layers:
+                self._sample.update(self._gradient_stats())
+                self._sample["taken"] = True
+            self._opt_steps += 1
+        rec = StepRecord(step=self._n, opt_step=self._opt_steps)
+        if loss is not None:
+            if isinstance(loss, torch.Tensor):
+                if loss.numel() != 1:
+                    raise ArchwiseError(f"Monitor.step expects a scalar loss; found a tensor of shape "
+                                        f"{tuple(loss.shape)}; pass loss.mean() or the reduced loss")
+                self._pending_losses.append((rec, loss.detach().reshape(())))
+            else:
+                try:
+                    rec.loss = float(loss)
+                except (TypeError, ValueError):
+                    raise ArchwiseError(f"Monitor.step expects a scalar loss (tensor or number); found "
+                                        f"{type(loss).__name__}") from None
+        if self.optimizer is not None and self.optimizer.param_groups:
+            rec.lr = _float(self.optimizer.param_groups[0].get("lr"))
+        if self.scaler is not None:
+            scale = _float(self.scaler.get_scale()) if self.scaler.is_enabled() else None
+            if scale is not None and self._last_scale is not None and scale < self._last_scale:
+                rec.skipped = True
+            self._last_scale = scale
+        spent = dict(self._times)
+        if times:
+            spent.update({k: float(v) for k, v in times.items() if k in _PHASES})
+        total = now - self._t_step
+        rec.time = {"total": total, **spent}
+        sample_taken = self._sample.get("taken", False)
+        if sample_taken and not rec.skipped:
+            self._finish_sample(rec)
+        self.record.steps.append(rec)
+        if sample_taken:
+            self._flush_losses()
+            self._sample = {}
+            self._due = False
+            self._next_due = self._opt_steps - 1 + self.every   # in optimizer steps (accumulation-proof)
+        elif rec.skipped:
+            self._sample = {}
+        self._n += 1
+        if not self._due and self._opt_steps >= self._next_due:
+            self._due = True
+        self._times = dict.fromkeys(_PHASES, 0.0)
+        end = time.perf_counter()
+        self._t_step = end
+        self._t_mark = end
+
+    def _finish_sample(self, rec: StepRecord) -> None:
+        s = self._sample
+        grads = s.get("grad_norm")
+        values = [t.tolist() if isinstance(t, torch.Tensor) else t for t in
+                  (s.get("weight_norm"), grads, s.get("update_ratio"))]
+        rec.weight_norm, grad_list, rec.update_ratio = values
+        if grad_list is not None:
+            has = set(s.get("has_grad", []))
+            rec.grad_norm = [g if i in has else None for i, g in enumerate(grad_list)]
+        else:
+            rec.grad_norm = [None] * len(self._layers)
+        if self._acts:
+            rec.dead, rec.saturated = [], []
+            for index, (_, _, kind) in enumerate(self._acts):
+                if kind == "relu":
+                    masks = s.get("active", {}).get(index)
+                    rec.saturated.append(None)
+                    if not masks:
+                        rec.dead.append(None)
+                        continue
+                    merged = masks[0]
+                    for mask in masks[1:]:
+                        merged = merged | mask if mask.shape == merged.shape else merged
+                    ring = self._active[index]
+                    if ring and ring[-1].shape != merged.shape:
+                        ring.clear()
+                    ring.append(merged)
+                    ever = ring[0]
+                    for mask in list(ring)[1:]:
+                        ever = ever | mask
+                    rec.dead.append(1.0 - float(ever.float().mean()))
+                else:
+                    rec.dead.append(None)
+                    parts = s.get("saturated", {}).get(index)
+                    if not parts:
+                        rec.saturated.append(None)
+                        continue
+                    count = sum(float(c) for c, _ in parts)
+                    rec.saturated.append(count / sum(n for _, n in parts))
+
+    def _flush_losses(self) -> None:
+        if not self._pending_losses:
+            return
+        values = torch.stack([t.float() for _, t in self._pending_losses]).cpu().tolist()
+        for (rec, _), value in zip(self._pending_losses, values):
+            rec.loss = value
+        self._pending_losses.clear()
+
+    def log_epoch(self, train_loss: float | None = None, val_loss: float | None = None,
+                  train_metric: float | None = None, val_metric: float | None = None, *,
+                  metric_higher_is_better: bool = True, **extra: float) -> None:
+        """Record one epoch's metrics (any may be left out); extra keyword values are kept as they are."""
+        values = {}
+        for key, value in (("train_loss", train_loss), ("val_loss", val_loss), ("train_metric", train_metric),
+                           ("val_metric", val_metric), *extra.items()):
+            if value is None:
+                continue
+            try:
+                values[key] = float(value.detach().float().item() if isinstance(value, torch.Tensor) else value)
+            except (TypeError, ValueError):
+                raise ArchwiseError(f"log_epoch expects numbers; {key} is {type(value).__name__}") from None
+        self._flush_losses()
+        self.record.meta["metric_higher_is_better"] = bool(metric_higher_is_better)
+        known = {k: values.pop(k) for k in ("train_loss", "val_loss", "train_metric", "val_metric") if k in values}
+        self.record.epochs.append(EpochRecord(epoch=len(self.record.epochs), step=max(self._n - 1, 0), **known,
+                                              extra=values))
+        now = time.perf_counter()
+        self._t_mark = now
+        self._t_step = now
+
+    # ---- results --------------------------------------------------------------------------------
+
+    def diagnose(self, config: Any = None, **thresholds: float) -> list:
+        """Run every detector over what was recorded so far; see :func:`archwise.train.diagnose`."""
+        from .detectors import diagnose
+
+        self._flush_losses()
+        return diagnose(self.record, config, **thresholds)
+
+    def save(self, path: str | Path) -> Path:
+        """Write the record as JSON lines (see :mod:`archwise.train.record`)."""
+        self._flush_losses()
+        return self.record.save(path)
+
+
+# ---- helpers ------------------------------------------------------------------------------------
+
+def _float(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, torch.Tensor):
+        value = value.detach().float().item()
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _first_tensor(output: Any) -> torch.Tensor | None:
+    if isinstance(output, torch.Tensor):
+        return output
+    if isinstance(output, dict):
+        output = list(output.values())
+    if isinstance(output, (list, tuple)):
+        for item in output:
+            found = _first_tensor(item)
+            if found is not None:
+                return found
+    return None
+
+
+def _norms(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+    """2-norm of each tensor, computed on its device (foreach kernels where the layout allows)."""
+    dense = [t for t in tensors if t.layout == torch.strided]
+    if len(dense) == len(tensors):
+        return list(torch._foreach_norm(tensors)) if tensors else []
+    return [t.coalesce().values().norm() if t.is_sparse else t.norm() for t in tensors]
+
+
+def _per_layer(norms: Iterable[torch.Tensor], owner: list[int], n_layers: int) -> torch.Tensor:
+    norms = list(norms)
+    if not norms:
+        return torch.zeros(n_layers)
+    device = norms[0].device
+    squares = torch.stack([n.to(device=device, dtype=torch.float32) for n in norms]) ** 2
+    index = torch.tensor(owner, device=device)
+    return torch.zeros(n_layers, device=device).index_add_(0, index, squares).sqrt()
+
+
+def _finite(value: float | None) -> bool:
+    return value is not None and math.isfinite(value)

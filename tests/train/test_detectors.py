@@ -1,0 +1,137 @@
+"""Each detector on synthetic records: it fires on the pattern, stays quiet on noise, is
+scale-free, respects the gate, and reads its thresholds from the config."""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+
+import pytest
+
+import archwise
+from archwise.errors import ArchwiseError
+from archwise.train import DETECTORS, PROBLEMS, DiagnoseConfig, diagnose
+from archwise.train.record import EpochRecord, LayerInfo, StepRecord, TrainingRecord
+
+
+def record(losses, grads=None, every=10, epochs=(), layers=None, higher=True):
+    layers = layers or [LayerInfo(f"fc{i}", "Linear", 10) for i in range(len(grads[0]) if grads else 2)]
+    rec = TrainingRecord(meta={"every": every, "metric_higher_is_better": higher, "trainable_params": 20},
+                         layers=layers)
+    for i, loss in enumerate(losses):
+        s = StepRecord(step=i, loss=loss, opt_step=i + 1)
+        if grads is not None and i % every == 0:
+            s.grad_norm = list(grads[min(i // every, len(grads) - 1)])
+            s.weight_norm = [1.0] * len(layers)
+            s.update_ratio = [1e-3] * len(layers)
+        rec.steps.append(s)
+    for e in epochs:
+        rec.epochs.append(EpochRecord(**e))
+    return rec
+
+
+def noisy(curve, sigma, seed=0):
+    rng = random.Random(seed)
+    return [v * math.exp(rng.gauss(0, sigma)) for v in curve]
+
+
+def problems(rec, **kw):
+    return {d.problem: d.severity.value for d in diagnose(rec, **kw)}
+
+
+def decaying(n=400, start=2.3, end=0.1):
+    return [end + (start - end) * math.exp(-5 * i / n) for i in range(n)]
+
+
+def test_one_detector_per_file_in_the_reporting_order():
+    assert tuple(DETECTORS) == PROBLEMS
+    folder = Path(archwise.train.detectors.__file__).parent
+    assert {p.stem for p in folder.glob("[a-z]*.py")} == set(PROBLEMS)
+
+
+def test_a_healthy_noisy_curve_raises_nothing_at_any_scale():
+    for scale in (1e-3, 1.0, 1e3):
+        losses = noisy([scale * v for v in decaying()], 0.3)
+        assert problems(record(losses)) == {}, scale
+
+
+def test_oscillation_fires_on_swings_not_on_noise_and_is_scale_free():
+    base = [0.5] * 200 + [0.5 * (1 + 0.6 * math.sin(2 * math.pi * i / 50)) for i in range(200)]
+    for scale in (1e-3, 1.0, 1e3):
+        assert problems(record(noisy([scale * v for v in base], 0.05))) == {"oscillation": "warning"}
+    flat_noise = [1.0] * 200 + noisy([0.5] * 200, 0.4)
+    assert "oscillation" not in problems(record(flat_noise))
+
+
+def test_gradient_statistics_are_gated_by_the_loss():
+    vanishing = [[1e-9, 1e-8, 0.3]] * 40
+    learning = record(noisy(decaying(), 0.1), vanishing)
+    stuck = record(noisy([0.69] * 400, 0.02), vanishing)
+    assert problems(learning) == {"vanishing_gradients": "info"}
+    assert problems(stuck) == {"vanishing_gradients": "warning", "loss_not_decreasing": "warning"}
+    first = diagnose(stuck)[0]
+    assert first.problem == "vanishing_gradients"
+    assert first.evidence["layers"] == ["fc0", "fc1"] and "fc0–fc1" in first.summary
+    # the threshold is configurable: a stricter ratio finds nothing
+    assert "vanishing_gradients" not in problems(stuck, vanishing_ratio=1e-9, vanishing_abs=1e-10)
+
+
+def test_divergence_and_non_finite():
+    down_up = decaying(200) + [0.1 * math.exp(3 * i / 200) for i in range(200)]
+    assert problems(record(noisy(down_up, 0.05))) == {"divergence": "warning"}
+    nan = decaying(200) + [float("nan")] * 20
+    d = diagnose(record(nan))[0]
+    assert (d.problem, d.severity.value, d.evidence["first_nonfinite_step"]) == ("non_finite", "error", 200)
+    assert d.prescriptions[0].action == "lower_learning_rate"
+
+
+def test_exploding_needs_growth_or_size_and_is_gated():
+    grads = [[0.5, 0.5]] * 5 + [[5e4, 2e5]] * 35
+    rec = record(noisy([2.0] * 400, 0.05), grads)
+    d = next(d for d in diagnose(rec) if d.problem == "exploding_gradients")
+    assert d.severity.value == "warning" and d.evidence["max_grad_norm"] == 2e5 and d.evidence["max_grad_layer"] == "fc1"
+    assert "exploding_gradients" not in problems(record(noisy([2.0] * 400, 0.05), [[0.5, 0.5]] * 40))
+
+
+def epochs_from(train, val, train_m=None, val_m=None):
+    return [dict(epoch=i, step=10 * i, train_loss=t, val_loss=v,
+                 train_metric=None if train_m is None else train_m[i], val_metric=None if val_m is None else val_m[i])
+            for i, (t, v) in enumerate(zip(train, val))]
+
+
+def test_overfitting_needs_a_rise_beyond_the_val_curves_wobble():
+    train = [1 / (i + 1) for i in range(12)]
+    rising = [1.0, 0.8, 0.7, 0.65, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4]
+    assert problems(record(decaying(), epochs=epochs_from(train, rising)))["overfitting"] == "warning"
+    wobble = [1.0, 0.6, 0.75, 0.55, 0.7, 0.5, 0.65, 0.45, 0.62, 0.44, 0.6, 0.58]
+    assert "overfitting" not in problems(record(decaying(), epochs=epochs_from(train, wobble)))
+    # a metric gap counts too (the seed's 99% vs 70%)
+    flat = [0.5] * 12
+    gap = problems(record(decaying(), epochs=epochs_from(flat, flat, [0.99] * 12, [0.70] * 12)))
+    assert gap["overfitting"] == "warning"
+
+
+def test_underfitting_from_the_metric_or_from_the_loss():
+    flat = [0.6] * 6
+    low = record(decaying(), epochs=epochs_from(flat, flat, [0.65] * 6, [0.63] * 6))
+    assert problems(low) == {"underfitting": "warning"}
+    good = record(decaying(), epochs=epochs_from(flat, flat, [0.97] * 6, [0.95] * 6))
+    assert problems(good) == {}
+    # regression, no metric: the loss fell 20% and stays there → underfitting; fell 95% → fine
+    barely = [1.0 - 0.2 * (1 - math.exp(-i / 30)) for i in range(400)]
+    assert problems(record(barely, epochs=epochs_from([0.8] * 5, [0.81] * 5))) == {"underfitting": "warning"}
+    assert problems(record(decaying(), epochs=epochs_from([0.1] * 5, [0.1] * 5))) == {}
+
+
+def test_too_little_history_raises_nothing():
+    assert problems(record([2.3, float(2.2), 2.1])) == {}
+    assert problems(record(decaying(), epochs=epochs_from([1, 2], [1, 3]))) == {}
+
+
+def test_config_overrides_are_checked():
+    with pytest.raises(ArchwiseError, match="unknown diagnose threshold 'dead_fractoin'.*did you mean 'dead_fraction'"):
+        diagnose(record(decaying()), dead_fractoin=0.2)
+    with pytest.raises(ArchwiseError, match="expects a number"):
+        DiagnoseConfig().with_overrides(flat_loss="much")
+    assert DiagnoseConfig().with_overrides(min_steps="30").min_steps == 30

@@ -11,6 +11,9 @@ command line.
 
     [tool.archwise.tree]             # the decision tree's branch points (archwise.design.TreeThresholds)
     rnn_below = 200
+
+    [tool.archwise.diagnose]         # archwise diagnose's thresholds (archwise.train.DiagnoseConfig)
+    dead_fraction = 0.7
 """
 
 from __future__ import annotations
@@ -134,11 +137,11 @@ def load_config(path: str | Path | None = None, start: str | Path | None = None)
     table: dict[str, Any] = data.get("tool", {}).get("archwise", {})
     if not table:
         return CheckConfig()
-    known = {"select", "ignore", "fail-on", "fail_on", "rules", "tree"}
+    known = {"select", "ignore", "fail-on", "fail_on", "rules", "tree", "diagnose"}
     for key in table:
         if key not in known:
             raise ArchwiseError(f"unknown setting '{key}' in [tool.archwise] of {file}; known: "
-                                f"select, ignore, fail-on, rules, tree{did_you_mean(key, known)}")
+                                f"select, ignore, fail-on, rules, tree, diagnose{did_you_mean(key, known)}")
     tree_values = table.get("tree", {})
     fields = {f.name for f in dataclasses.fields(TreeThresholds)}
     for key in tree_values:

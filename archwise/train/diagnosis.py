@@ -9,7 +9,8 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any
 
 from ..errors import ArchwiseError, did_you_mean
@@ -87,6 +88,25 @@ class DiagnoseConfig:
     @classmethod
     def names(cls) -> list[str]:
         return [f.name for f in fields(cls)]
+
+    @classmethod
+    def from_pyproject(cls, path: str | Path | None = None, start: str | Path | None = None) -> DiagnoseConfig:
+        """``[tool.archwise.diagnose]`` of ``path``, or of the nearest ``pyproject.toml`` above ``start``
+        (the current directory); the defaults when there is none."""
+        from ..rules.config import _find_pyproject, _toml
+
+        file = Path(path) if path is not None else _find_pyproject(Path(start or Path.cwd()).resolve())
+        if file is None:
+            return cls()
+        try:
+            data = _toml.loads(file.read_text())
+        except (OSError, _toml.TOMLDecodeError) as err:
+            raise ArchwiseError(f"cannot read settings from {file}: {err}; fix the file or pass --no-config") from None
+        table = data.get("tool", {}).get("archwise", {}).get("diagnose", {})
+        try:
+            return cls().with_overrides(**table)
+        except ArchwiseError as err:
+            raise ArchwiseError(f"{err} (in [tool.archwise.diagnose] of {file})") from None
 
     def with_overrides(self, **values: Any) -> DiagnoseConfig:
         known = {f.name: f.type for f in fields(self)}

@@ -135,3 +135,17 @@ def test_config_overrides_are_checked():
     with pytest.raises(ArchwiseError, match="expects a number"):
         DiagnoseConfig().with_overrides(flat_loss="much")
     assert DiagnoseConfig().with_overrides(min_steps="30").min_steps == 30
+
+
+def test_thresholds_from_pyproject(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.archwise.diagnose]\nflat_loss = 0.5\nmin_epochs = 2\n")
+    cfg = DiagnoseConfig.from_pyproject(start=tmp_path)
+    assert (cfg.flat_loss, cfg.min_epochs, cfg.dead_fraction) == (0.5, 2, DiagnoseConfig().dead_fraction)
+    (tmp_path / "pyproject.toml").write_text("[tool.archwise.diagnose]\nflat_los = 0.5\n")
+    with pytest.raises(ArchwiseError, match=r"unknown diagnose threshold 'flat_los'.*\[tool.archwise.diagnose\]"):
+        DiagnoseConfig.from_pyproject(start=tmp_path)
+    # check's loader accepts the table beside its own
+    from archwise.rules.config import load_config
+
+    (tmp_path / "pyproject.toml").write_text("[tool.archwise]\nfail-on = 'warning'\n[tool.archwise.diagnose]\nflat_loss = 0.5\n")
+    assert load_config(start=tmp_path).fail_on.value == "warning"

@@ -66,6 +66,10 @@ def lower_learning_rate(signals: Signals, why: str = "") -> Prescription:
 
 
 def clip_gradients(signals: Signals) -> Prescription:
+    clipped = signals.record.meta.get("max_grad_norm")
+    if clipped:
+        return Prescription("clip_gradients", f"gradients are already clipped at max_norm={fmt(clipped)} (the norms "
+                            "recorded are after clipping); lower max_norm, or set it to 0 to record the raw norms")
     norms = []
     for s in signals.samples[:5]:
         if s.grad_norm:

@@ -295,6 +295,72 @@ def design_command(
     raise typer.Exit(_guard(debug, work))
 
 
+@app.command("diagnose")
+def diagnose_command(
+    run: Annotated[str, typer.Argument(help="A run: the .jsonl archwise.Monitor.save wrote, or a Lightning "
+                                       "CSVLogger metrics.csv.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+    plot: Annotated[str | None, typer.Option("--plot", help="Also draw the gradient flow and the loss curves, "
+                                             "with the diagnosed regions marked, to this .png (or .svg, .pdf).")] = None,
+    threshold: Annotated[list[str] | None, typer.Option("--threshold", help="Override a detector threshold: "
+                                                        "overfit_val_rise=0.3 (repeatable; see "
+                                                        "archwise.train.DiagnoseConfig).")] = None,
+    fail_on: Annotated[str | None, typer.Option("--fail-on", help="Exit 1 when a diagnosis at or above this severity "
+                                                "is found: error, warning or info (default: always exit 0).")] = None,
+    no_config: Annotated[bool, typer.Option("--no-config", help="Ignore [tool.archwise.diagnose] in pyproject.toml.")] = False,
+    debug: DebugOption = False,
+) -> None:
+    """Diagnose a recorded training run: what went wrong, the numbers behind it, what to do (exit 0; 1 with --fail-on; 2 usage)."""
+
+    def work() -> int:
+        import math
+        from pathlib import Path
+
+        from .report.diagnose import diagnoses_to_json, render_diagnoses
+        from .report.terminal import make_console
+        from .rules.registry import Severity
+        from .train import DiagnoseConfig, diagnose, load_record
+
+        levels = {s.value: s for s in Severity}
+        if fail_on is not None and fail_on not in levels:
+            raise ArchwiseError(f"unknown --fail-on '{fail_on}'; expected one of {', '.join(levels)}")
+        overrides: dict[str, float] = {}
+        for text in threshold or []:
+            name, sep, value = text.partition("=")
+            name, value = name.strip(), value.strip()
+            if not sep or not name or not value:
+                raise ArchwiseError(f"--threshold expects NAME=VALUE, such as overfit_val_rise=0.3; found '{text}'")
+            try:
+                number = float(value)
+            except ValueError:
+                number = None
+            if number is not None and not math.isfinite(number):
+                raise ArchwiseError(f"threshold {name} expects a finite number; found '{value}'")
+            overrides[name] = value
+        base = DiagnoseConfig() if no_config else DiagnoseConfig.from_pyproject()   # [tool.archwise.diagnose]
+        config = base.with_overrides(**overrides)  # unknown names and bad values: one line
+        if plot is not None and Path(plot).suffix.lower() not in (".png", ".svg", ".pdf"):
+            raise ArchwiseError(f"--plot writes an image: expected a .png, .svg or .pdf path, found '{plot}'")
+        record = load_record(run)
+        found = diagnose(record, config)
+        if as_json:
+            chosen = {k: getattr(config, k) for k in overrides}
+            sys.stdout.write(diagnoses_to_json(record, found, chosen))
+        else:
+            make_console().print(render_diagnoses(record, found))
+        if plot is not None:
+            from .train.plot import plot_run
+
+            written = plot_run(record, found, plot)
+            if not as_json:
+                typer.echo(f"wrote {written}")
+        if fail_on is None:
+            return 0
+        return 1 if any(d.severity.rank >= levels[fail_on].rank for d in found) else 0
+
+    raise typer.Exit(_guard(debug, work))
+
+
 @app.command("zoo")
 def zoo_command(
     name: Annotated[str | None, typer.Argument(help="A builder to show in full.")] = None,

@@ -435,6 +435,10 @@ class Monitor:
                   train_metric: float | None = None, val_metric: float | None = None, *,
                   metric_higher_is_better: bool = True, **extra: float) -> None:
         """Record one epoch's metrics (any may be left out); extra keyword values are kept as they are."""
+        reserved = {"type", "epoch", "step", "extra"} & set(extra)
+        if reserved:
+            raise ArchwiseError(f"log_epoch: '{sorted(reserved)[0]}' is a name the record uses itself; pass the "
+                                "value under another name")
         values = {}
         for key, value in (("train_loss", train_loss), ("val_loss", val_loss), ("train_metric", train_metric),
                            ("val_metric", val_metric), *extra.items()):

@@ -178,16 +178,18 @@ class TrainingRecord:
                     if unknown:
                         raise TypeError(f"unknown key {sorted(unknown)[0]!r}")
                     rec = StepRecord(**row)
-                    if not isinstance(rec.step, int):
+                    if not isinstance(rec.step, int) or isinstance(rec.step, bool):
                         raise TypeError("'step' is not an integer")
+                    _check_numbers(row, where)
                     _check_lengths(rec, record, where)
                     record.steps.append(rec)
                 elif kind == "epoch":
                     known = {k: row.pop(k) for k in list(row) if k in epoch_fields}
                     extra = {k: float(v) for k, v in row.items() if isinstance(v, (int, float))}
                     rec = EpochRecord(**known, extra=extra)
-                    if not isinstance(rec.epoch, int):
+                    if not isinstance(rec.epoch, int) or isinstance(rec.epoch, bool):
                         raise TypeError("'epoch' is not an integer")
+                    _check_numbers(known, where)
                     record.epochs.append(rec)
                 else:
                     raise ArchwiseError(f"{where} has type {kind!r}; expected 'meta', 'step' or 'epoch'")
@@ -199,6 +201,18 @@ class TrainingRecord:
             raise ArchwiseError(f"{source} has no 'meta' line; expected a file written by archwise.Monitor.save "
                                 "(or a Lightning CSVLogger metrics.csv)")
         return record
+
+
+def _check_numbers(row: dict, where: str) -> None:
+    """Every value a detector does arithmetic on must be a number (or null)."""
+    for key, value in row.items():
+        if key in ("skipped",):
+            continue
+        items = value if isinstance(value, list) else list(value.values()) if isinstance(value, dict) else [value]
+        for item in items:
+            if item is not None and (isinstance(item, bool) or not isinstance(item, (int, float))):
+                raise ArchwiseError(f"{where}: '{key}' holds {item!r}; expected a number or null; the file is "
+                                    "corrupt: fix or delete that line")
 
 
 def _check_lengths(rec: StepRecord, record: TrainingRecord, where: str) -> None:
@@ -234,6 +248,7 @@ def load_record(path: str | Path) -> TrainingRecord:
 # ---- float encoding --------------------------------------------------------------------------
 
 _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
+_TEXT_KEYS = {"name", "type", "kind", "after", "model", "source_format", "columns"}
 
 
 def _encode(value: Any) -> Any:
@@ -250,7 +265,7 @@ def _decode(value: Any) -> Any:
     if isinstance(value, str) and value in _NONFINITE:
         return _NONFINITE[value]
     if isinstance(value, dict):
-        return {k: (_decode(v) if k not in ("name", "type", "kind") else v) for k, v in value.items()}
+        return {k: (_decode(v) if k not in _TEXT_KEYS else v) for k, v in value.items()}
     if isinstance(value, list):
         return [_decode(v) for v in value]
     return value

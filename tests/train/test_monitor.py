@@ -212,3 +212,11 @@ def test_bad_use_gives_one_line_errors():
             mon.step(torch.ones(3))
         with pytest.raises(ArchwiseError, match="already attached"):
             mon.attach()
+
+
+def test_log_epoch_refuses_names_the_record_uses_itself():
+    with archwise.Monitor(nn.Linear(2, 2)) as mon:
+        with pytest.raises(ArchwiseError, match="'step' is a name the record uses"):
+            mon.log_epoch(train_loss=1.0, step=3)
+        mon.log_epoch(train_loss=1.0, lr_end=0.1)
+    assert mon.record.epochs[0].extra == {"lr_end": 0.1}

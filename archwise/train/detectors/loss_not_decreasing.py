@@ -34,12 +34,18 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     ratios = [r for r in sig.layer_medians("update_ratio") if r is not None]
     typical = statistics.median(ratios) if ratios else None
     lr = sig.lr()
-    if typical is not None and typical < 1e-5:
-        prescriptions.append(Prescription("raise_learning_rate", f"raise the learning rate{f' ({fmt(lr)})' if lr else ''}: "
-                                          f"updates are only {fmt(typical)} of the weights (healthy ≈ 1e-3)"))
+    lr_text = f" ({fmt(lr)})" if lr else ""
+    if typical == 0:
+        prescriptions.append(Prescription("check_learning_rate", f"check the learning rate{lr_text}: the weights did "
+                                          "not change at all; check that the optimizer holds the model's parameters "
+                                          "and that their gradients are not all zero"))
+    elif typical is not None and typical < 1e-5:
+        prescriptions.append(Prescription("raise_learning_rate", f"raise the learning rate{lr_text}: updates are only "
+                                          f"{fmt(typical)} of the weights (healthy ≈ 1e-3)"))
     else:
-        prescriptions.append(Prescription("lower_learning_rate", f"lower the learning rate{f' ({fmt(lr)})' if lr else ''}"
-                                          + (f": updates are {fmt(typical)} of the weights (healthy ≈ 1e-3)" if typical else "")))
+        prescriptions.append(Prescription("lower_learning_rate", f"lower the learning rate{lr_text}"
+                                          + (f": updates are {fmt(typical)} of the weights (healthy ≈ 1e-3)"
+                                             if typical else "")))
     prescriptions.append(normalize_inputs())
     return Diagnosis(PROBLEM, Severity.WARNING, summary, evidence, tuple(prescriptions))
 

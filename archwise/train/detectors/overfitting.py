@@ -55,10 +55,12 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
                     f"samples is {fmt(ratio)} per sample" + (" (the seed's warning sign is above 1)" if ratio > 1 else ""))
     else:
         capacity = (f"reduce capacity (fewer layers or channels): the model has {params:,} parameters"
-                    if params else "reduce capacity (fewer layers or channels)") + "; pass n_train= to compare with the data"
-    dropout = record.meta.get("dropout") or []
+                    if params else "reduce capacity (fewer layers or channels)") + (
+                    "; pass n_train= to compare with the data" if params else "")
+    dropout = record.meta.get("dropout")
     wd = (record.meta.get("optimizer") or {}).get("weight_decay")
-    reg = ("add dropout (the model has none)" if not dropout else f"raise dropout (now p={fmt(max(dropout))})")
+    reg = ("add or raise dropout" if dropout is None else "add dropout (the model has none)" if not dropout
+           else f"raise dropout (now p={fmt(max(dropout))})")
     reg += (f" and weight decay (the optimizer's is {fmt(wd)}; try 1e-4 to 1e-2)" if wd is not None
             else " and weight decay")
     stop = evidence.get("best_epoch")

@@ -64,7 +64,8 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     typical = sorted(ratios)[len(ratios) // 2] if ratios else None
     lr_text = (f"check the learning rate (too low?): it is {fmt(lr)}" if lr else "check the learning rate (too low?)")
     if typical is not None:
-        lr_text += f"; updates are {fmt(typical)} of the weights (healthy ≈ 1e-3)"
+        lr_text += (f"; updates are {fmt(typical)} of the weights (healthy ≈ 1e-3)" if typical > 0
+                    else "; the weights did not change")
     prescriptions = (Prescription("train_longer", longer),
                      Prescription("increase_capacity", f"increase capacity (more layers or channels): the model has "
                                   f"{depth} weighted layer{'s' if depth != 1 else ''}"

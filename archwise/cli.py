@@ -307,7 +307,7 @@ def diagnose_command(
                                                         "archwise.train.DiagnoseConfig).")] = None,
     fail_on: Annotated[str | None, typer.Option("--fail-on", help="Exit 1 when a diagnosis at or above this severity "
                                                 "is found: error, warning or info (default: always exit 0).")] = None,
-    no_config: Annotated[bool, typer.Option("--no-config", help="Ignore [tool.archwise.diagnose] in pyproject.toml.")] = False,
+    no_config: Annotated[bool, typer.Option("--no-config", help="Ignore the diagnose table of pyproject.toml (tool.archwise.diagnose).")] = False,
     debug: DebugOption = False,
 ) -> None:
     """Diagnose a recorded training run: what went wrong, the numbers behind it, what to do (exit 0; 1 with --fail-on; 2 usage)."""

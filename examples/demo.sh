@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make demo`: design models for a few problems and emit one, profile bundled models (their memory,
-# fit and latency), and check models against the seed's checklist. Later issues grow this into
+# fit and latency), check models against the seed's checklist, and diagnose a monitored training. Later issues grow this into
 # design → ladder → monitor → report on one bundled dataset.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -45,3 +45,11 @@ lint archwise check examples/antipatterns.py:SmallResNet --input 2x3x32x32 --mod
 # ResNet-50 for a phone with a 20 ms budget: predicted latency, and the cheapest change that meets it.
 lint archwise check hf:ResNetForImageClassification --input 1x3x224x224 --config '{"num_labels": 1000}' \
   --modality image --device phone-cpu --latency-budget 20ms
+
+# Training with archwise.Monitor: 16 plain sigmoid layers on digits, diagnosed from the saved run
+# (vanishing gradients first, with the seed's remedies in order), and the gradient-flow plot.
+run python examples/monitor_digits.py "$out/run.jsonl"
+run archwise diagnose "$out/run.jsonl" --plot "$out/run.png"
+# The same data with a 2-layer ReLU MLP: nothing to report.
+run python examples/monitor_digits.py "$out/healthy.jsonl" --healthy
+run archwise diagnose "$out/healthy.jsonl"

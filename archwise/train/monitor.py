@@ -300,7 +300,7 @@ class Monitor:
         self._opt_steps += 1
         if self._due and self._layers:
             if self._snapshot is not None:
-                self._sample["update_ratio"] = self._update_ratios(self._snapshot)
+                self._sample["update_ratio"] = self._update_ratios(self._snapshot, self._sample.get("weight_norm"))
                 self._snapshot = None
             self._sample["taken"] = True
 
@@ -315,12 +315,14 @@ class Monitor:
         has_grad = sorted({i for _, i in present})
         return {"weight_norm": weights, "grad_norm": grads, "has_grad": has_grad}
 
-    def _update_ratios(self, before: list[torch.Tensor]) -> Any:
+    def _update_ratios(self, before: list[torch.Tensor], old: torch.Tensor | None) -> Any:
         flat = [p.detach() for _, params in self._layers for p in params]
         owner = [i for i, (_, params) in enumerate(self._layers) for _ in params]
         with torch.no_grad():
-            delta = _per_layer(_norms(torch._foreach_sub(flat, before)), owner, len(self._layers))
-            old = _per_layer(_norms(before), owner, len(self._layers))
+            if old is None:                  # the weight norms taken with the snapshot are the "before" norms
+                old = _per_layer(_norms(before), owner, len(self._layers))
+            torch._foreach_sub_(before, flat)  # the snapshot is thrown away: reuse it for the difference
+            delta = _per_layer(_norms(before), owner, len(self._layers))
             return delta / old.clamp_min(torch.finfo(old.dtype).tiny)
 
     # ---- the loop's calls -----------------------------------------------------------------------

@@ -19,7 +19,7 @@ from typing import Any
 from rich.text import Text
 
 from ..train.diagnosis import Diagnosis, fmt
-from ..train.record import TrainingRecord
+from ..train.record import TrainingRecord, json_safe
 
 __all__ = ["render_diagnoses", "diagnoses_to_text", "diagnoses_to_json", "run_summary", "format_evidence"]
 
@@ -206,20 +206,9 @@ def render_diagnoses(record: TrainingRecord, diagnoses: Sequence[Diagnosis]) -> 
 
 # ---- JSON ---------------------------------------------------------------------------------------
 
-def _json_safe(value: Any) -> Any:
-    """Non-finite floats as the strings the record uses (``"nan"``, ``"inf"``, ``"-inf"``), so the output is JSON."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, dict):
-        return {str(k): _json_safe(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_safe(v) for v in value]
-    return value
-
-
 def diagnoses_to_json(record: TrainingRecord, diagnoses: Sequence[Diagnosis],
                       thresholds: dict[str, float] | None = None) -> str:
     """``{"schema", "run", "diagnoses", "thresholds"}``; each diagnosis as :meth:`Diagnosis.to_dict` gives it."""
     data = {"schema": SCHEMA, "run": run_summary(record), "diagnoses": [d.to_dict() for d in diagnoses],
             "thresholds": dict(thresholds or {})}
-    return json.dumps(_json_safe(data), indent=2, allow_nan=False) + "\n"
+    return json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n"

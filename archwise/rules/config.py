@@ -29,7 +29,7 @@ from ..errors import ArchwiseError, did_you_mean
 from .codes import CODES
 from .registry import Severity, get_rule
 
-__all__ = ["CheckConfig", "load_config", "parse_threshold"]
+__all__ = ["CheckConfig", "load_config", "parse_threshold", "read_tool_table"]
 
 try:  # Python 3.11+
     import tomllib as _toml
@@ -124,17 +124,23 @@ def _find_pyproject(start: Path) -> Path | None:
     return None
 
 
-def load_config(path: str | Path | None = None, start: str | Path | None = None) -> CheckConfig:
-    """Settings from ``[tool.archwise]`` of ``path``, or of the nearest ``pyproject.toml`` above ``start``
-    (the current directory); defaults when there is none."""
+def read_tool_table(path: str | Path | None = None, start: str | Path | None = None) -> tuple[dict[str, Any], Path | None]:
+    """``[tool.archwise]`` of ``path``, or of the nearest ``pyproject.toml`` above ``start`` (the current
+    directory), and the file it came from; ``({}, None)`` when there is no file."""
     file = Path(path) if path is not None else _find_pyproject(Path(start or Path.cwd()).resolve())
     if file is None:
-        return CheckConfig()
+        return {}, None
     try:
         data = _toml.loads(file.read_text())
     except (OSError, _toml.TOMLDecodeError) as err:
         raise ArchwiseError(f"cannot read settings from {file}: {err}; fix the file or pass --no-config") from None
-    table: dict[str, Any] = data.get("tool", {}).get("archwise", {})
+    return data.get("tool", {}).get("archwise", {}), file
+
+
+def load_config(path: str | Path | None = None, start: str | Path | None = None) -> CheckConfig:
+    """Settings from ``[tool.archwise]`` of ``path``, or of the nearest ``pyproject.toml`` above ``start``
+    (the current directory); defaults when there is none."""
+    table, file = read_tool_table(path, start)
     if not table:
         return CheckConfig()
     known = {"select", "ignore", "fail-on", "fail_on", "rules", "tree", "diagnose"}

@@ -93,16 +93,10 @@ class DiagnoseConfig:
     def from_pyproject(cls, path: str | Path | None = None, start: str | Path | None = None) -> DiagnoseConfig:
         """``[tool.archwise.diagnose]`` of ``path``, or of the nearest ``pyproject.toml`` above ``start``
         (the current directory); the defaults when there is none."""
-        from ..rules.config import _find_pyproject, _toml
+        from ..rules.config import read_tool_table
 
-        file = Path(path) if path is not None else _find_pyproject(Path(start or Path.cwd()).resolve())
-        if file is None:
-            return cls()
-        try:
-            data = _toml.loads(file.read_text())
-        except (OSError, _toml.TOMLDecodeError) as err:
-            raise ArchwiseError(f"cannot read settings from {file}: {err}; fix the file or pass --no-config") from None
-        table = data.get("tool", {}).get("archwise", {}).get("diagnose", {})
+        table, file = read_tool_table(path, start)
+        table = table.get("diagnose", {})
         try:
             return cls().with_overrides(**table)
         except ArchwiseError as err:

@@ -34,7 +34,6 @@ optimizer setting, and removes every hook on exit, also when the loop raises.
 
 from __future__ import annotations
 
-import math
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -79,13 +78,11 @@ class Monitor:
         if not isinstance(model, nn.Module):
             raise ArchwiseError(f"Monitor expects a torch.nn.Module; found {type(model).__name__}; pass the model "
                                 "being trained")
-        if optimizer is not None and not isinstance(optimizer, torch.optim.Optimizer):
-            inner = getattr(optimizer, "optimizer", None)  # LightningOptimizer, accelerate's AcceleratedOptimizer
-            if not isinstance(inner, torch.optim.Optimizer):
+        if optimizer is not None:
+            optimizer = unwrap_optimizer(optimizer)
+            if not isinstance(optimizer, torch.optim.Optimizer):
                 raise ArchwiseError(f"Monitor expects a torch.optim.Optimizer or None; found {type(optimizer).__name__}")
-            optimizer = inner
-        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
-            raise ArchwiseError(f"every must be a whole number ≥ 1 (steps between samples); found {every!r}")
+        check_every(every)
         if not isinstance(window, int) or window < 1:
             raise ArchwiseError(f"window must be a whole number ≥ 1 (samples); found {window!r}")
         self.model = model
@@ -101,6 +98,8 @@ class Monitor:
         self._handles: list[Any] = []
         self._attached = False
         self._layers: list[tuple[str, list[nn.Parameter]]] = []
+        self._flat: list[nn.Parameter] = []
+        self._owner: list[int] = []
         self._acts: list[tuple[str, nn.Module, str]] = []
         self._reset_state()
 
@@ -189,6 +188,8 @@ class Monitor:
                 acts.append((name or "(root)", module, kind))
                 act_infos.append(ActivationInfo(name or "(root)", type(module).__name__, kind, last_weighted))
         self._layers, self._acts = layers, acts
+        self._flat = [p for _, params in layers for p in params]            # every watched parameter, in order
+        self._owner = [i for i, (_, params) in enumerate(layers) for _ in params]   # ... and its layer's index
         self._active = [deque(maxlen=self.window) for _ in acts]
         self._sat = [[0.0, 0.0] for _ in acts]
         self.record.layers, self.record.activations = infos, act_infos
@@ -288,7 +289,7 @@ class Monitor:
         self._sample.update(self._gradient_stats())
         if self.update_ratio:
             with torch.no_grad():
-                self._snapshot = [p.detach().clone() for _, params in self._layers for p in params]
+                self._snapshot = [p.detach().clone() for p in self._flat]
 
     def after_optimizer_step(self) -> None:
         """Weights are updated: finish the sample with the update ratio."""
@@ -305,8 +306,7 @@ class Monitor:
             self._sample["taken"] = True
 
     def _gradient_stats(self) -> dict[str, Any]:
-        flat = [p for _, params in self._layers for p in params]
-        owner = [i for i, (_, params) in enumerate(self._layers) for _ in params]
+        flat, owner = self._flat, self._owner
         with torch.no_grad():
             weights = _per_layer(_norms([p.detach() for p in flat]), owner, len(self._layers))
             present = [(p.grad, i) for p, i in zip(flat, owner) if p.grad is not None]
@@ -316,8 +316,7 @@ class Monitor:
         return {"weight_norm": weights, "grad_norm": grads, "has_grad": has_grad}
 
     def _update_ratios(self, before: list[torch.Tensor], old: torch.Tensor | None) -> Any:
-        flat = [p.detach() for _, params in self._layers for p in params]
-        owner = [i for i, (_, params) in enumerate(self._layers) for _ in params]
+        flat, owner = [p.detach() for p in self._flat], self._owner
         with torch.no_grad():
             if old is None:                  # the weight norms taken with the snapshot are the "before" norms
                 old = _per_layer(_norms(before), owner, len(self._layers))
@@ -518,5 +517,15 @@ def _per_layer(norms: Iterable[torch.Tensor], owner: list[int], n_layers: int) -
     return torch.zeros(n_layers, device=device).index_add_(0, index, squares).sqrt()
 
 
-def _finite(value: float | None) -> bool:
-    return value is not None and math.isfinite(value)
+def check_every(every: object) -> None:
+    """``every`` must be a whole number ≥ 1 (the Monitor and the framework callbacks check it alike)."""
+    if not isinstance(every, int) or isinstance(every, bool) or every < 1:
+        raise ArchwiseError(f"every must be a whole number ≥ 1 (steps between samples); found {every!r}")
+
+
+def unwrap_optimizer(optimizer: Any) -> Any:
+    """The torch optimizer inside a LightningOptimizer or accelerate's AcceleratedOptimizer (else as given)."""
+    if isinstance(optimizer, torch.optim.Optimizer):
+        return optimizer
+    inner = getattr(optimizer, "optimizer", None)
+    return inner if isinstance(inner, torch.optim.Optimizer) else optimizer

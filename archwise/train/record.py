@@ -251,13 +251,15 @@ _NONFINITE = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
 _TEXT_KEYS = {"name", "type", "kind", "after", "model", "source_format", "columns"}
 
 
-def _encode(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
+    """Non-finite floats as the strings ``"nan"``, ``"inf"``, ``"-inf"`` (and keys as strings), so
+    ``json.dumps(..., allow_nan=False)`` takes it; what the run file and ``diagnose --json`` write."""
     if isinstance(value, float) and not math.isfinite(value):
         return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
     if isinstance(value, dict):
-        return {k: _encode(v) for k, v in value.items()}
+        return {str(k): json_safe(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_encode(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
@@ -276,4 +278,4 @@ def _constant(name: str) -> float:
 
 
 def _dumps(row: dict) -> str:
-    return json.dumps(_encode(row), separators=(",", ":"), allow_nan=False)
+    return json.dumps(json_safe(row), separators=(",", ":"), allow_nan=False)

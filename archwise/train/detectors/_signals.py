@@ -11,7 +11,7 @@ import math
 import statistics
 from dataclasses import dataclass, field
 
-from ..diagnosis import DiagnoseConfig
+from ..diagnosis import DiagnoseConfig, Severity, fmt
 from ..record import LayerInfo, StepRecord, TrainingRecord
 
 __all__ = ["Signals", "rolling_median", "layer_ranges", "median_or_none", "recent"]
@@ -125,6 +125,16 @@ class Signals:
     def improving_well(self) -> bool:
         """The gate: gradient and activation statistics alone never warn while this holds."""
         return self.enough and (self.drop or 0.0) >= self.config.improving_well and not self.nonfinite_steps
+
+    def gate(self, overall: str = "") -> tuple[Severity, str]:
+        """A statistic-only detector's severity, and the words that say why it is only ``info``."""
+        if self.improving_well:
+            return Severity.INFO, f"; the loss still fell {fmt(100 * self.drop)}%{overall}, so this is noted only"
+        return Severity.WARNING, ""
+
+    def typical_update_ratio(self) -> float | None:
+        """The median over layers of each layer's update-to-weight ratio over the last samples."""
+        return median_or_none(self.layer_medians("update_ratio"))
 
     def layer_medians(self, key: str, count: int = 3) -> list[float | None]:
         """Per layer (or activation), the median of ``key`` over the last ``count`` samples."""

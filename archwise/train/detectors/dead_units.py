@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt, pct
+from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, fmt, pct
 from ..record import TrainingRecord
 from ._advice import add_normalization, check_initialization, lower_learning_rate
 from ._signals import Signals, label
@@ -18,8 +18,7 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     window = record.meta.get("window", 1) * record.every
     names = ", ".join(f"{label(a.name, a.type)} {pct(f)}" for a, f in hits)
     evidence = {"modules": {a.name: f for a, f in hits}, "window_steps": window, "loss_drop": sig.drop}
-    severity = Severity.INFO if sig.improving_well else Severity.WARNING
-    gate = f"; the loss still fell {fmt(100 * sig.drop)}%, so this is noted only" if sig.improving_well else ""
+    severity, gate = sig.gate()
     summary = f"units never active over the last {window} steps: {names}{gate}"
     feeders = sorted({a.after for a, _ in hits if a.after})
     focus = f" (the layers feeding them: {', '.join(feeders)})" if feeders else ""

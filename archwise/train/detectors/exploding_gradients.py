@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import statistics
 
-from ..diagnosis import DiagnoseConfig, Diagnosis, Severity, fmt
+from ..diagnosis import DiagnoseConfig, Diagnosis, fmt
 from ..record import TrainingRecord
 from ._advice import check_initialization, clip_gradients, lower_learning_rate, normalize_inputs
 from ._signals import Signals
@@ -43,8 +43,8 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     layer = record.layers[at.grad_norm.index(peak)].name
     evidence.update(max_grad_norm=peak, max_grad_layer=layer, max_grad_step=at.step, early_median_grad_norm=early,
                     growth=growth, loss_drop=sig.drop)
-    severity = Severity.INFO if sig.improving_well else Severity.WARNING
-    gate = (f"; the loss still fell {fmt(100 * sig.drop)}%, so this is noted only" if sig.improving_well else
+    severity, gate = sig.gate()
+    gate = (gate if sig.improving_well else
             "" if sig.drop is None else f"; the loss fell only {fmt(100 * sig.drop)}%" if sig.drop >= 0 else
             f"; the loss rose {fmt(-100 * sig.drop)}%")
     summary = "; ".join(reasons) + gate

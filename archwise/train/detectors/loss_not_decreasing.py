@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import statistics
 
 from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt
 from ..record import TrainingRecord
@@ -31,8 +30,7 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
                                           + (f"and a {fmt(spread)}× spread in layer gradient norms" if spread and min(clean) > 0 else
                                              "in sequence; the seed adds skips past 10")))
     prescriptions.append(check_initialization(record))
-    ratios = [r for r in sig.layer_medians("update_ratio") if r is not None]
-    typical = statistics.median(ratios) if ratios else None
+    typical = sig.typical_update_ratio()
     lr = sig.lr()
     lr_text = f" ({fmt(lr)})" if lr else ""
     if typical == 0:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import statistics
 
-from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt
+from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, fmt
 from ..record import TrainingRecord
 from ._advice import clip_gradients, lower_learning_rate
 from ._signals import Signals, rolling_median
@@ -51,8 +51,7 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     as_factor = math.exp(swing / 2) - 1 if logged else swing / 2
     evidence = {"swing": as_factor, "noise_swing": (math.exp(noise / 2) - 1) if logged else noise / 2, "trend": (math.exp(-slope * (n - 1)) - 1) if logged else -slope * (n - 1),
                 "level": level, "from_step": sig.steps[len(sig.losses) // 2]}
-    severity = Severity.INFO if sig.improving_well else Severity.WARNING
-    gate = f"; the loss still fell {fmt(100 * sig.drop)}% overall, so this is noted only" if sig.improving_well else ""
+    severity, gate = sig.gate(" overall")
     summary = (f"from step {evidence['from_step']} the smoothed loss swings ±{fmt(100 * as_factor)}% around its "
                f"trend (level {fmt(level)}), more than the trend moves it{gate}")
     prescriptions = (lower_learning_rate(sig), Prescription("increase_batch_size", "increase the batch size (or "

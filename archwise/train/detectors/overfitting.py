@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import statistics
 
-from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt, pct
+from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt
 from ..record import TrainingRecord
 from ._signals import Signals
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt, pct
+from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, fmt, pct
 from ..record import TrainingRecord
 from ._advice import add_normalization, check_initialization, lower_learning_rate, normalize_inputs
 from ._signals import Signals, label
@@ -18,8 +18,7 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     at = record.meta.get("saturation_at", 5.0)
     names = ", ".join(f"{label(a.name, a.type)} {pct(f)}" for a, f in hits)
     evidence = {"modules": {a.name: f for a, f in hits}, "threshold": at, "loss_drop": sig.drop}
-    severity = Severity.INFO if sig.improving_well else Severity.WARNING
-    gate = f"; the loss still fell {fmt(100 * sig.drop)}%, so this is noted only" if sig.improving_well else ""
+    severity, gate = sig.gate()
     summary = f"pre-activations with |x| ≥ {fmt(at)}: {names}{gate}"
     feeders = sorted({a.after for a, _ in hits if a.after})
     focus = f" (the layers feeding them: {', '.join(feeders)})" if feeders else ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt
 from ..record import TrainingRecord
+from ._advice import weighted_depth
 from ._signals import Signals
 
 PROBLEM = "underfitting"
@@ -53,15 +54,14 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     else:
         longer = "train longer (more epochs)"
     params = record.meta.get("trainable_params")
-    depth = sum(1 for layer in record.layers)
+    depth = weighted_depth(record)
     dropout = record.meta.get("dropout") or []
     wd = (record.meta.get("optimizer") or {}).get("weight_decay")
     reg_parts = ([f"dropout p={fmt(max(dropout))}"] if dropout else []) + ([f"weight decay {fmt(wd)}"] if wd else [])
     reg = ("reduce regularization: lower " + " and ".join(reg_parts) if reg_parts
            else "reduce regularization (there is no dropout or weight decay to lower)")
     lr = sig.lr()
-    ratios = [r for s in sig.samples[-3:] for r in (s.update_ratio or []) if r is not None]
-    typical = sorted(ratios)[len(ratios) // 2] if ratios else None
+    typical = sig.typical_update_ratio()
     lr_text = (f"check the learning rate (too low?): it is {fmt(lr)}" if lr else "check the learning rate (too low?)")
     if typical is not None:
         lr_text += (f"; updates are {fmt(typical)} of the weights (healthy ≈ 1e-3)" if typical > 0

@@ -3,7 +3,7 @@ absolute floor) while the loss is not improving well."""
 
 from __future__ import annotations
 
-from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt
+from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, fmt
 from ..record import TrainingRecord
 from ._advice import check_initialization, normalize_inputs, weighted_depth
 from ._signals import Signals, label, layer_ranges
@@ -27,8 +27,7 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     evidence = {"layers": [record.layers[i].name for i in low], "min_grad_norm": smallest,
                 "max_grad_norm": top, "max_grad_layer": record.layers[top_i].name, "loss_drop": sig.drop,
                 "depth": weighted_depth(record)}
-    severity = Severity.INFO if sig.improving_well else Severity.WARNING
-    gate = f"; the loss still fell {fmt(100 * sig.drop)}%, so this is noted only" if sig.improving_well else ""
+    severity, gate = sig.gate()
     highest = max(norms[i] for i in low)
     spread = fmt(smallest) if smallest == highest else f"{fmt(smallest)}–{fmt(highest)}"
     top_layer = record.layers[top_i]

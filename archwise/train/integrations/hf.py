@@ -45,7 +45,7 @@ from transformers import TrainerCallback
 
 from ...errors import ArchwiseError
 from ..monitor import Monitor
-from . import _report
+from . import _check_options, _dataset_len, _finish
 
 __all__ = ["ArchwiseTrainerCallback"]
 
@@ -70,12 +70,7 @@ class ArchwiseTrainerCallback(TrainerCallback):
     def __init__(self, every: int = 10, path: str | Path | None = None, *, n_train: int | None = None,
                  val_metric_key: str | None = "eval_accuracy", metric_higher_is_better: bool = True,
                  print_diagnoses: bool = True, **monitor_options: Any) -> None:
-        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
-            raise ArchwiseError(f"every must be a whole number ≥ 1 (steps between samples); found {every!r}")
-        unknown = set(monitor_options) - {"window", "saturation_at", "update_ratio"}
-        if unknown:
-            raise ArchwiseError(f"ArchwiseTrainerCallback got unknown option(s) {', '.join(sorted(unknown))}; "
-                                "expected window, saturation_at or update_ratio")
+        _check_options("ArchwiseTrainerCallback", every, monitor_options)
         self.every = every
         self.path = Path(path) if path is not None else None
         self.n_train = n_train
@@ -138,12 +133,7 @@ class ArchwiseTrainerCallback(TrainerCallback):
             self._flush_epoch()
         finally:
             self._detach()
-        self.diagnoses = monitor.diagnose()
-        if self._main_process:
-            if self.path is not None:
-                monitor.save(self.path)
-            if self.print_diagnoses:
-                print(_report(self.diagnoses, len(monitor.record.steps), len(monitor.record.epochs)))
+        self.diagnoses = _finish(monitor, self.path, self.print_diagnoses, self._main_process)
 
     def _attached(self) -> bool:
         return self._loss_handle is not None
@@ -225,10 +215,3 @@ def _loss_of(output: Any) -> torch.Tensor | None:
         return None
     loss = loss.detach()
     return loss.float().mean() if loss.numel() != 1 else loss.reshape(())   # DataParallel: one per device
-
-
-def _dataset_len(loader: Any) -> int | None:
-    try:
-        return len(loader.dataset) or None
-    except (AttributeError, TypeError, NotImplementedError):
-        return None

@@ -52,9 +52,8 @@ except ImportError:  # pragma: no cover - the standalone package
         raise ImportError("archwise.train.integrations.lightning needs Lightning; install it with "
                           "pip install 'archwise[lightning]'") from err
 
-from ...errors import ArchwiseError
-from ..monitor import Monitor
-from . import _report
+from ..monitor import Monitor, unwrap_optimizer
+from . import _check_options, _dataset_len, _finish
 
 __all__ = ["ArchwiseCallback"]
 
@@ -84,12 +83,7 @@ class ArchwiseCallback(Callback):
                  train_metric_key: str | None = "train_acc", val_metric_key: str | None = "val_acc",
                  metric_higher_is_better: bool = True, print_diagnoses: bool = True, **monitor_options: Any) -> None:
         super().__init__()
-        if not isinstance(every, int) or isinstance(every, bool) or every < 1:
-            raise ArchwiseError(f"every must be a whole number ≥ 1 (steps between samples); found {every!r}")
-        unknown = set(monitor_options) - {"window", "saturation_at", "update_ratio"}
-        if unknown:
-            raise ArchwiseError(f"ArchwiseCallback got unknown option(s) {', '.join(sorted(unknown))}; expected "
-                                "window, saturation_at or update_ratio")
+        _check_options("ArchwiseCallback", every, monitor_options)
         self.every = every
         self.path = Path(path) if path is not None else None
         self.n_train = n_train
@@ -156,12 +150,7 @@ class ArchwiseCallback(Callback):
             monitor.detach()
         if not save:
             return
-        self.diagnoses = monitor.diagnose()
-        if getattr(trainer, "is_global_zero", True):
-            if self.path is not None:
-                monitor.save(self.path)
-            if self.print_diagnoses:
-                print(_report(self.diagnoses, len(monitor.record.steps), len(monitor.record.epochs)))
+        self.diagnoses = _finish(monitor, self.path, self.print_diagnoses, getattr(trainer, "is_global_zero", True))
 
     # ---- steps ------------------------------------------------------------------------------------
 
@@ -193,7 +182,7 @@ class ArchwiseCallback(Callback):
             self._mark = now
 
     def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:
-        if not self._live(trainer) or self._stepped or _unwrap(optimizer) is not self.monitor.optimizer:
+        if not self._live(trainer) or self._stepped or unwrap_optimizer(optimizer) is not self.monitor.optimizer:
             return
         self._stepped = True
         self._t_opt = self._mark = time.perf_counter()
@@ -260,11 +249,6 @@ class ArchwiseCallback(Callback):
 
 # ---- helpers ------------------------------------------------------------------------------------
 
-def _unwrap(optimizer: Any) -> Any:
-    inner = getattr(optimizer, "optimizer", None)   # LightningOptimizer
-    return inner if isinstance(inner, torch.optim.Optimizer) else optimizer
-
-
 def _loss_of(outputs: Any) -> torch.Tensor | None:
     if isinstance(outputs, Mapping):
         outputs = outputs.get("loss")
@@ -274,15 +258,6 @@ def _loss_of(outputs: Any) -> torch.Tensor | None:
     if isinstance(outputs, (int, float)) and not isinstance(outputs, bool):
         return torch.tensor(float(outputs))
     return None
-
-
-def _dataset_len(loader: Any) -> int | None:
-    loaders = loader if isinstance(loader, (list, tuple)) else [loader]
-    try:
-        sizes = [len(dl.dataset) for dl in loaders]
-    except (AttributeError, TypeError, NotImplementedError):
-        return None
-    return sum(sizes) or None
 
 
 def _value(metrics: Mapping[str, Any], key: str | None) -> Any:

@@ -361,6 +361,119 @@ def diagnose_command(
     raise typer.Exit(_guard(debug, work))
 
 
+@app.command("ladder")
+def ladder_command(
+    data: Annotated[str, typer.Argument(help="A .csv, .tsv or .parquet table (with --target), an .npz archive with "
+                                        "arrays X and y, or a bundled dataset: digits, breast_cancer, wine, "
+                                        "diabetes, sunspots, nile, karate.")],
+    target: Annotated[str | None, typer.Option("--target", help="The label column of a table.")] = None,
+    modality: Annotated[str | None, typer.Option("--modality", help="Override the inferred modality: tabular, image, "
+                                                 "sequence or timeseries.")] = None,
+    task: Annotated[str | None, typer.Option("--task", help="Override the inferred task: classification or "
+                                             "regression.")] = None,
+    seeds: Annotated[int, typer.Option("--seeds", help="Training seeds per rung (the noise rule needs ≥ 2).")] = 3,
+    threshold: Annotated[str, typer.Option("--threshold", help="The relative error cut a rung needs over the best "
+                                           "simpler one: 0.05 or 5%.")] = "0.05",
+    budget: Annotated[str, typer.Option("--budget", help="Time for the whole ladder, e.g. 60s or 5m; each job's "
+                                        "share caps its training.")] = "60s",
+    executor: Annotated[str, typer.Option("--executor", help="local (a process pool) or ray.")] = "local",
+    ray_address: Annotated[str | None, typer.Option("--ray-address", help="A Ray cluster to run on (default: a "
+                                                    "local Ray started for the run).")] = None,
+    workers: Annotated[int | None, typer.Option("--workers", help="Parallel jobs (default: the cores; 1 runs in "
+                                                "this process).")] = None,
+    window: Annotated[int, typer.Option("--window", help="Steps per window for a bundled time series.")] = 16,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue the interrupted run in --out, skipping the jobs "
+                                         "it finished.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")] = False,
+    out: Annotated[str | None, typer.Option("--out", help="A folder for ladder.json, the recommended model's "
+                                            "weights, ladder.png and every job's result.")] = None,
+    debug: DebugOption = False,
+) -> None:
+    """Train the seed's ladder, simplest first, on your data; keep a rung only when it clearly beats the simpler ones (exit 0; 2 usage)."""
+
+    def work() -> None:
+        from .ladder import ladder
+        from .report.ladder import ladder_to_text, render_ladder
+        from .report.terminal import make_console
+
+        cut = _fraction(threshold, "--threshold")
+        if workers is not None and workers < 1:
+            raise ArchwiseError(f"--workers must be at least 1, found {workers}")
+        progress = _LadderProgress(enabled=not as_json)
+        with progress:
+            result = ladder(data, target=target, modality=modality, task=task, seeds=seeds, threshold=cut,
+                            budget=budget, executor=executor, workers=workers, ray_address=ray_address,
+                            resume=resume, out=out, window=window, on_plan=progress.plan, on_result=progress.done)
+        if as_json:
+            sys.stdout.write(json.dumps(result.to_dict(), indent=2) + "\n")
+            return
+        if sys.stdout.isatty():
+            make_console().print(render_ladder(result))
+        else:
+            sys.stdout.write(ladder_to_text(result))
+        if out is not None:
+            typer.echo(f"wrote {out}/ladder.json, {out}/{_weights_name(out)}, {out}/ladder.png and {out}/runs/")
+
+    _guard(debug, work)
+
+
+def _fraction(text: str, option: str) -> float:
+    raw = text.strip()
+    try:
+        value = float(raw[:-1]) / 100 if raw.endswith("%") else float(raw)
+    except ValueError:
+        raise ArchwiseError(f"{option} expects a fraction such as 0.05 or a percentage such as 5%; found '{text}'") \
+            from None
+    if not 0 <= value < 1:
+        raise ArchwiseError(f"{option} must be in [0, 1) (0 % to 100 %); found '{text}'")
+    return value
+
+
+def _weights_name(out: str) -> str:
+    import json as _json
+    from pathlib import Path
+
+    return _json.loads((Path(out) / "model.json").read_text())["weights"]
+
+
+class _LadderProgress:
+    """A rich progress bar per rung, advanced per (learning rate, seed) job, on stderr."""
+
+    def __init__(self, enabled: bool) -> None:
+        from rich.console import Console
+
+        self.console = Console(stderr=True)
+        self.enabled = enabled and self.console.is_terminal
+        self.bars = None
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self) -> _LadderProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bars is not None:
+            self.bars.stop()
+
+    def plan(self, rungs, counts: dict[str, int]) -> None:  # noqa: ANN001
+        if not self.enabled:
+            return
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.bars = Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("{task.fields[last]}"), TimeElapsedColumn(), console=self.console,
+                             transient=True)
+        for r in rungs:
+            self.tasks[r.name] = self.bars.add_task(r.name, total=counts[r.name], last="")
+        self.bars.start()
+
+    def done(self, result: dict, reused: bool) -> None:
+        if self.bars is None:
+            return
+        what = "read back" if reused else f"{result['seconds']:.1f} s"
+        self.bars.update(self.tasks[result["rung"]], advance=1,
+                         last=f"lr {result['lr']:g} seed {result['seed']}: val error {result['val_error']:.4g} ({what})")
+
+
 @app.command("zoo")
 def zoo_command(
     name: Annotated[str | None, typer.Argument(help="A builder to show in full.")] = None,

@@ -133,6 +133,12 @@ def _read_table(path: Path) -> Any:
         except Exception as err:  # pyarrow raises its own types for a file that is not Parquet
             raise ArchwiseError(f"'{path}' is not a readable Parquet file ({_first(err)}); expected a Parquet "
                                 "table, or rename it to its real suffix") from None
+    head = path.read_bytes()[:8192]
+    looks = _sniff(head)
+    if looks or b"\0" in head:
+        what = f" (it looks like {looks})" if looks else ""
+        raise ArchwiseError(f"'{path}' is not a text table{what}; expected a comma-separated table with a header "
+                            "row, or rename the file to its real suffix")
     try:
         frame = pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
     except UnicodeDecodeError:
@@ -146,6 +152,17 @@ def _read_table(path: Path) -> Any:
         raise ArchwiseError(f"'{path}' reads as a table of {frame.shape[1]} column(s); expected a header row and "
                             f"{sep}-separated columns, the features and the target")
     return frame
+
+
+def _sniff(head: bytes) -> str:
+    """What a file's first bytes say it is, when it is a binary format people mix up."""
+    if head.startswith(b"PAR1"):
+        return "a Parquet file"
+    if head.startswith(b"PK\x03\x04"):
+        return "a zip archive, such as .npz"
+    if head.startswith(b"\x93NUMPY"):
+        return "a .npy array"
+    return ""
 
 
 def _first(err: BaseException) -> str:

@@ -86,7 +86,7 @@ def judge(names: list[str], errors: list[list[float]], row_errors: list[np.ndarr
         if gain <= 0:
             out.append(Verdict(False, f"rejected: no better than '{names[j]}' (error {fmt(mine)} against "
                                       f"{fmt(base)})", names[j], cut, gain, noise))
-        elif cut <= threshold:
+        elif cut <= threshold + 1e-12:  # a cut equal to the threshold (up to rounding) is not more than it
             out.append(Verdict(False, f"rejected: cuts the error of '{names[j]}' by only {_pct(cut)} ({fmt(base)} → "
                                       f"{fmt(mine)}), not more than the {_pct(threshold)} threshold",
                                names[j], cut, gain, noise))

@@ -379,7 +379,8 @@ def ladder_command(
     executor: Annotated[str, typer.Option("--executor", help="local (a process pool) or ray.")] = "local",
     ray_address: Annotated[str | None, typer.Option("--ray-address", help="A Ray cluster to run on (default: a "
                                                     "local Ray started for the run).")] = None,
-    workers: Annotated[int | None, typer.Option("--workers", help="Parallel jobs (default: the cores; 1 runs in "
+    workers: Annotated[int | None, typer.Option("--workers", help="Parallel jobs (default: the cores, or 1 when "
+                                                "the whole ladder is predicted to train in under 30 s; 1 runs in "
                                                 "this process).")] = None,
     window: Annotated[int, typer.Option("--window", help="Steps per window for a bundled time series.")] = 16,
     resume: Annotated[bool, typer.Option("--resume", help="Continue the interrupted run in --out, skipping the jobs "

@@ -10,6 +10,7 @@ Ray worker.
 from __future__ import annotations
 
 import copy
+import math
 import time
 import warnings
 from dataclasses import asdict, dataclass
@@ -23,7 +24,7 @@ from torch import nn
 from .prepare import Prepared
 from .rungs import Rung
 
-__all__ = ["TrainSettings", "Job", "run_job"]
+__all__ = ["TrainSettings", "Job", "run_job", "predict_seconds"]
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,24 @@ def run_job(job: Job, data: Prepared) -> dict[str, Any]:
     result.update(key=job.key, rung=job.rung.name, lr=job.lr, seed=job.seed,
                   seconds=time.perf_counter() - start)
     return result
+
+
+def predict_seconds(rung: Rung, data: Prepared, settings: TrainSettings, probe: int = 2) -> float:
+    """Seconds one job of ``rung`` would take at its most epochs (trees), from a timed probe: the
+    job itself for ``probe`` epochs (graphs: 5 × ``probe`` steps; LightGBM: 5 × ``probe`` trees),
+    scaled up. It shares ``--budget`` out among the jobs."""
+    from dataclasses import replace
+
+    if rung.kind == "lightgbm":  # a fixed cost (binning the data) and a cost per tree: two probes
+        few, more = 5 * probe, 15 * probe
+        times = [run_job(Job(rung, settings.lgb_lrs[0], 0, replace(settings, lgb_max_trees=n, lgb_patience=n),
+                             math.inf), data)["seconds"] for n in (few, more)]
+        per_tree = max(times[1] - times[0], 0.0) / (more - few)
+        return times[1] + per_tree * (settings.lgb_max_trees - more)
+    short = replace(settings, max_epochs=probe, graph_max_epochs=5 * probe)
+    seconds = run_job(Job(rung, settings.lrs[0], 0, short, math.inf), data)["seconds"]
+    graph = data.modality.value == "graph"
+    return seconds * (settings.graph_max_epochs / (5 * probe) if graph else settings.max_epochs / probe)
 
 
 def _score(data: Prepared, pred: np.ndarray, idx: np.ndarray) -> tuple[float, float]:

@@ -28,7 +28,7 @@ from ..errors import ArchwiseError
 from ..spec import parse_duration
 from .data import Dataset, load_data
 from .execute import EXECUTORS, default_workers, make_executor
-from .fit import Job, TrainSettings, job_key
+from .fit import Job, TrainSettings, job_key, predict_seconds
 from .prepare import prepare
 from .rule import Verdict, judge
 from .rungs import Rung, plan_rungs
@@ -38,6 +38,10 @@ __all__ = ["ladder", "LadderResult", "RungResult", "SCHEMA"]
 SCHEMA = "archwise.ladder/1"
 RUNS = "runs"
 STATE = "ladder-state.json"
+# Below this many predicted seconds of training (every job at its most epochs, a worst case that
+# early stopping usually cuts to a third), one process beats a pool: spawning workers that import
+# torch costs ~5 s here, and two workers save at most half the training time.
+INLINE_BELOW_S = 30.0
 
 
 @dataclass
@@ -211,6 +215,8 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
         threshold: the relative error cut a rung needs over the best simpler one (0.05 = 5 %).
         budget: seconds (or "60s", "2m") for the whole ladder; each job's share caps its training.
         executor: "local" (a process pool of ``workers``; one worker runs in this process) or "ray".
+        workers: parallel jobs; default the cores, or 1 (this process) when every job together is
+            predicted to train in under 30 s, where starting a pool would cost more than it saves.
         resume: with ``out``, skip the jobs an interrupted run finished.
         out: a folder for ladder.json, the recommended model's weights, the plot, and every job.
         on_plan, on_result: progress callbacks: the rungs and their job counts; each finished job
@@ -225,9 +231,7 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
         raise ArchwiseError(f"--seeds must be a whole number ≥ 1, found {seeds!r}")
     if not (isinstance(threshold, (int, float)) and 0 <= threshold < 1):
         raise ArchwiseError(f"--threshold is a relative error cut in [0, 1), such as 0.05 for 5 %; found {threshold!r}")
-    budget_s = float(parse_duration(budget)) if isinstance(budget, str) else float(budget)
-    if not budget_s > 0:
-        raise ArchwiseError(f"--budget must be a positive time such as 60s or 5m; found {budget!r}")
+    budget_s = _budget(budget)
     if executor not in EXECUTORS:
         raise ArchwiseError(f"unknown executor '{executor}'; expected local or ray")
     ds = data if isinstance(data, Dataset) else load_data(data, target=target, modality=modality, task=task,
@@ -238,10 +242,16 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
     lrs = {r.name: settings.lgb_lrs if r.kind == "lightgbm" else settings.lrs for r in rungs}
     counts = {r.name: len(lrs[r.name]) + seeds - 1 for r in rungs}
     n_jobs = sum(counts.values())
-    workers = max(1, min(workers or default_workers(), n_jobs))
-    time_limit = budget_s * workers / n_jobs
+    # --budget is shared out in proportion to each job's predicted time at its most epochs: when
+    # the predictions fit the budget, no cap binds and the results do not depend on the machine.
+    predicted = {r.name: max(predict_seconds(r, prepared, settings), 1e-3) for r in rungs}
+    total = sum(predicted[r.name] * counts[r.name] for r in rungs)
+    if workers is None:  # a pool's workers take seconds to start: not worth it for a small ladder
+        workers = 1 if executor == "local" and total < INLINE_BELOW_S else default_workers()
+    workers = max(1, min(workers, n_jobs))
+    limits = {name: budget_s * workers * p / total for name, p in predicted.items()}
     config_hash = _hash({"rungs": [r.to_dict() for r in rungs], "settings": settings.to_dict(), "seeds": seed_list,
-                         "budget": budget_s, "workers": workers})
+                         "budget": budget_s})
     out_dir = Path(out) if out is not None else None
     state = {"schema": SCHEMA, "data": ds.name, "split_hash": prepared.split_hash, "config_hash": config_hash}
     store = _Store(out_dir, state, resume)
@@ -255,7 +265,7 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
     chosen: dict[str, float] = {}
 
     def job(rung: Rung, lr: float, seed: int) -> Job:
-        return Job(rung, lr, seed, settings, time_limit, runs_dir)
+        return Job(rung, lr, seed, settings, limits[rung.name], runs_dir)
 
     def phase2(rung: Rung) -> list[Job]:
         """Once a rung's search is done: its learning rate, and the other seeds' jobs."""
@@ -323,6 +333,32 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
     if out_dir is not None:
         _write_out(result, out_dir)
     return result
+
+
+def _budget(value: float | str) -> float:
+    """Seconds from ``60``, ``"60s"``, ``"5m"``, ``"5min"`` or ``"1h"``.
+
+    Example:
+        >>> _budget("90s"), _budget("2m"), _budget("1.5h"), _budget(30)
+        (90.0, 120.0, 5400.0, 30.0)
+    """
+    import re
+
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        text = str(value).strip().lower()
+        match = re.fullmatch(r"([0-9]*\.?[0-9]+)\s*(m|min|mins|minutes?|h|hours?)", text)
+        if match:
+            seconds = float(match.group(1)) * (3600 if match.group(2).startswith("h") else 60)
+        else:
+            try:
+                seconds = float(parse_duration(text)) if not text.replace(".", "", 1).isdigit() else float(text)
+            except ArchwiseError:
+                seconds = math.nan
+    if not seconds > 0 or not math.isfinite(seconds):
+        raise ArchwiseError(f"--budget must be a positive time such as 60s, 5m or 1h; found '{value}'")
+    return seconds
 
 
 def _search_key(result: dict[str, Any]) -> tuple[float, float]:

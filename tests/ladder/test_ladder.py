@@ -194,7 +194,7 @@ def test_cli_json_and_options(tmp_path):
     assert data["threshold"] == pytest.approx(0.1) and data["seeds"] == [0, 1] and JSON_KEYS <= set(data)
     for args, expected in [(["--threshold", "abc"], "--threshold expects a fraction"),
                            (["--threshold", "1.5"], "must be in [0, 1)"),
-                           (["--budget", "soon"], "duration"),
+                           (["--budget", "soon"], "--budget must be a positive time such as 60s, 5m or 1h; found 'soon'"),
                            (["--seeds", "0"], "--seeds must be a whole number"),
                            (["--executor", "spark"], "unknown executor 'spark'"),
                            (["--workers", "0"], "--workers must be at least 1")]:

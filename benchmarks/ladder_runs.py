@@ -35,7 +35,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
-    runs = [("digits", "local", [])]
+    runs = [("digits", "local", [])]  # the default: a pool of one worker per core for digits
     if not args.quick:
         runs += [("digits", "inline, budget 2m", ["--workers", "1", "--budget", "2m"]), ("digits", "ray", ["--executor", "ray"]),
                  ("breast_cancer", "local", []), ("wine", "local", []), ("diabetes", "local", []),
@@ -73,6 +73,18 @@ def main() -> None:
     for name, v in d.items():
         print(f"  {name:<10} {v['params']:>7,} params  test {100 * v['test_score']:.2f} ± {100 * v['test_std']:.2f} %"
               f"  {'kept' if v['kept'] else 'rejected'}  {v['seconds']:.1f} s of training")
+    print("\nas Markdown (the README's table):")
+    print("| data | executor | wall | of 60 s | training (all jobs) | recommended | its test score | same numbers "
+          "as the default |")
+    print("| --- | --- | ---: | ---: | ---: | --- | ---: | --- |")
+    for row in rows:
+        score = (f"{100 * row['test_score']:.2f} ± {100 * row['test_std']:.2f} %" if row["metric"] == "accuracy"
+                 else f"MSE {row['test_score']:.4g} ± {row['test_std']:.2g}")
+        same = {True: "yes", False: "no"}.get(row.get("same_numbers_as_local"), "")
+        ex = row["executor"] + (f" ({row['workers']} worker{'s' if row['workers'] > 1 else ''})"
+                                if row["executor"] == "local" else "")
+        print(f"| {row['data']} | {ex} | {row['wall_s']:.1f} s | {100 * row['vs_target']:.0f} % | "
+              f"{row['training_s']:.1f} s | {row['recommended']} | {score} | {same} |")
     out = HERE / "results" / "ladder_runs.json"
     out.write_text(json.dumps({"cores": cores, "target_s": TARGET_S, "rows": rows}, indent=2) + "\n")
     print(f"wrote {out.relative_to(HERE.parent)}")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 BENCHMARKS = ["profile_vs_anchors.py", "memory_vs_anchors.py", "fit_examples.py", "latency_vs_measured.py",
-              "check_reference_models.py", "design_grid.py", "monitor_overhead.py", "diagnose_suite.py"]
+              "check_reference_models.py", "design_grid.py", "monitor_overhead.py", "diagnose_suite.py",
+              "ladder_runs.py"]
 
 if __name__ == "__main__":
     for script in BENCHMARKS:

@@ -29,6 +29,7 @@ def plot_ladder(result: LadderResult, path: str | Path) -> Path:
         ax.annotate(r.rung.name + (" (recommended)" if best else ""), (r.params, mean), textcoords="offset points",
                     xytext=(6, 6), fontsize=8)
     ax.set_xscale("log")
+    ax.margins(x=0.2, y=0.15)
     ax.set_xlabel("parameters (LightGBM: tree nodes)")
     ax.set_ylabel(f"test {result.metric}" + (" (higher is better)" if result.metric == "accuracy"
                                               else " (lower is better)"))

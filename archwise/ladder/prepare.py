@@ -45,6 +45,7 @@ class Prepared:
     y_std: float = 1.0
     split_hash: str = ""
     notes: list[str] = field(default_factory=list)
+    scaling: dict = field(default_factory=dict)  # how inputs were filled and scaled: apply the same to new data
 
     @property
     def classification(self) -> bool:
@@ -113,6 +114,7 @@ def prepare(ds: Dataset) -> Prepared:
     train, val, test = _split(ds)
     X = ds.X.astype(np.float32).copy()
     notes = list(ds.notes)
+    scaling: dict = {"x": "(x - mean) / std, with the training split's statistics"}
     if ds.nan_features:
         flat = X.reshape(len(X), -1)
         median = np.nanmedian(flat[train], axis=0)
@@ -120,22 +122,31 @@ def prepare(ds: Dataset) -> Prepared:
         rows, cols = np.nonzero(np.isnan(flat))
         flat[rows, cols] = median[cols]
         X = flat.reshape(X.shape)
+        scaling["fill_missing_with"] = [float(v) for v in median]  # per flattened feature, before scaling
         total = sum(ds.nan_features.values())
         where = ", ".join(f"{k} ({v})" for k, v in list(ds.nan_features.items())[:6])
         notes.append(f"{total} missing feature value(s), in {where}: filled with the training split's median")
     if ds.modality == Modality.IMAGE:  # one mean and spread for all pixels, as images are usually scaled
         mean, std = X[train].mean(), X[train].std()
-        X = (X - mean) / (std if std > 0 else 1.0)
+        std = std if std > 0 else 1.0
+        X = (X - mean) / std
+        scaling.update(over="all pixels", mean=float(mean), std=float(std))
     elif ds.modality != Modality.GRAPH:  # per feature (the last axis of a sequence); graphs keep their one-hot ids
         axes = tuple(range(X.ndim - 1))
         sub = X[train]
         mean, std = sub.mean(axis=axes), sub.std(axis=axes)
-        X = (X - mean) / np.where(std > 0, std, 1.0)
+        std = np.where(std > 0, std, 1.0)
+        X = (X - mean) / std
+        scaling.update(over="each feature (the last axis)", mean=[float(v) for v in mean], std=[float(v) for v in std])
+    else:
+        scaling = {"x": "as loaded (one-hot node ids)"}
     y = ds.y
     y_mean, y_std = 0.0, 1.0
     if ds.task == Task.REGRESSION:
         y_mean, y_std = float(ds.y[train].mean()), float(ds.y[train].std()) or 1.0
         y = ((ds.y - y_mean) / y_std).astype(np.float32)
+        scaling["y"] = f"the model predicts (y - {y_mean:.6g}) / {y_std:.6g}: multiply by the std and add the mean"
+        scaling.update(y_mean=y_mean, y_std=y_std)
     split_hash = _digest(ds.X, ds.y, ds.edge_index, train, val, test)
     return Prepared(ds.name, X.astype(np.float32), y, ds.modality, ds.task, ds.outputs, train, val, test,
-                    ds.edge_index, y_mean, y_std, split_hash, notes)
+                    ds.edge_index, y_mean, y_std, split_hash, notes, scaling)

@@ -130,6 +130,8 @@ class LadderResult:
     trained: list[str] = field(default_factory=list)  # jobs trained by this call
     reused: list[str] = field(default_factory=list)  # jobs read back from an interrupted run (resume)
     out: str | None = None
+    scaling: dict[str, Any] = field(default_factory=dict)  # how the inputs were scaled (model.json repeats it)
+    classes: list[str] | None = None
 
     def rung(self, name: str) -> RungResult:
         return next(r for r in self.rungs if r.rung.name == name)
@@ -329,7 +331,7 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
         ds.name, ds.describe(), prepared.modality.value, prepared.task.value, ds.inferred, metric, prepared.sizes(),
         prepared.split_hash, config_hash, threshold, seed_list, budget_s, settings, rung_results, recommended, notes,
         time.perf_counter() - started, workers, "ray" if executor == "ray" else ("local" if workers > 1 else "inline"),
-        trained, reused, str(out_dir) if out_dir is not None else None)
+        trained, reused, str(out_dir) if out_dir is not None else None, prepared.scaling, ds.classes)
     if out_dir is not None:
         _write_out(result, out_dir)
     return result
@@ -407,5 +409,6 @@ def _write_out(result: LadderResult, out: Path) -> None:
         "hyperparameters": best.rung.kwargs, "weights": weights, "seed": 0, "lr": best.lr,
         "input": "each sample flattened to a vector" if best.rung.flatten else "as loaded",
         "build": f"archwise.design.create_arch({best.rung.arch!r}, **hyperparameters)",
+        "input_scaling": result.scaling, "classes": result.classes,
     }, indent=2) + "\n")
     plot_ladder(result, out / "ladder.png")

@@ -90,6 +90,10 @@ def test_out_folder_holds_weights_that_reproduce_the_score(cancer):
     model.load_state_dict(load_file(str(out / "model.safetensors")))
     model.eval()
     data = prepare(load_data("breast_cancer"))
+    raw = load_data("breast_cancer").X  # model.json says how to scale new data like the training data
+    scaling = meta["input_scaling"]
+    np.testing.assert_allclose((raw - np.array(scaling["mean"])) / np.array(scaling["std"]), data.X, atol=1e-5)
+    assert meta["classes"] == ["malignant", "benign"]
     with torch.no_grad():
         pred = model(torch.from_numpy(data.X[data.test])).argmax(1).numpy()
     seed0 = result.rung(result.recommended).jobs[0]

@@ -123,11 +123,11 @@ def _read_table(path: Path) -> Any:
 
     suffix = path.suffix.lower()
     if suffix in (".parquet", ".pq"):
-        try:
-            import pyarrow  # noqa: F401  (pandas needs it for Parquet)
-        except ImportError:
+        import importlib.util
+
+        if importlib.util.find_spec("pyarrow") is None:  # pandas reads Parquet through it
             raise ArchwiseError("reading Parquet needs pyarrow: pip install 'archwise[parquet]' (or pyarrow), "
-                                "or give the table as CSV") from None
+                                "or give the table as CSV")
         try:
             return pd.read_parquet(path)
         except Exception as err:  # pyarrow raises its own types for a file that is not Parquet
@@ -314,7 +314,11 @@ def _npz(path: Path, forced: Modality | None, forced_task: Task | None) -> Datas
     X = X.astype(np.float32)
     nan = int(np.isnan(X).sum())
     nan_features = {"X": nan} if nan else {}
-    return Dataset(path.name, X, labels, modality, task, f"{why}; y: {task_why}", classes, nan_features=nan_features)
+    ordered = modality == Modality.TIMESERIES  # windows of one series overlap: split in time order, no leakage
+    if ordered:
+        why += "; split in time order (rows are taken as consecutive windows)"
+    return Dataset(path.name, X, labels, modality, task, f"{why}; y: {task_why}", classes, chronological=ordered,
+                   nan_features=nan_features)
 
 
 def _array_modality(shape: tuple[int, ...], forced: Modality | None) -> tuple[Modality, str]:

@@ -80,7 +80,8 @@ def judge(names: list[str], errors: list[list[float]], row_errors: list[np.ndarr
         noise = max(spread, se)
         what = "seed spread" if spread >= se else "standard error over the test rows"
         if base <= 0:
-            out.append(Verdict(False, f"rejected: '{names[j]}' already has zero test error", names[j], 0.0, gain, noise))
+            out.append(Verdict(False, f"rejected: '{names[j]}' already has zero test error", names[j], 0.0, gain,
+                               noise))
             continue
         cut = gain / base
         if gain <= 0:

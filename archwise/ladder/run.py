@@ -132,6 +132,7 @@ class LadderResult:
     out: str | None = None
     scaling: dict[str, Any] = field(default_factory=dict)  # how the inputs were scaled (model.json repeats it)
     classes: list[str] | None = None
+    split_order: str = "at random"  # or "stratified by class", "in time order"
 
     def rung(self, name: str) -> RungResult:
         return next(r for r in self.rungs if r.rung.name == name)
@@ -141,7 +142,8 @@ class LadderResult:
             "schema": SCHEMA, "archwise": __version__, "data": self.dataset, "description": self.description,
             "modality": self.modality, "task": self.task, "inferred": self.inferred, "metric": self.metric,
             "error": "1 - accuracy" if self.metric == "accuracy" else "mse",
-            "split": self.sizes, "split_hash": self.split_hash, "config_hash": self.config_hash,
+            "split": {**self.sizes, "order": self.split_order}, "split_hash": self.split_hash,
+            "config_hash": self.config_hash,
             "threshold": self.threshold, "seeds": self.seeds, "budget_s": self.budget,
             "settings": self.settings.to_dict(), "rungs": [r.to_dict() for r in self.rungs],
             "recommended": self.recommended, "notes": self.notes, "seconds": self.seconds,
@@ -331,7 +333,8 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
         ds.name, ds.describe(), prepared.modality.value, prepared.task.value, ds.inferred, metric, prepared.sizes(),
         prepared.split_hash, config_hash, threshold, seed_list, budget_s, settings, rung_results, recommended, notes,
         time.perf_counter() - started, workers, "ray" if executor == "ray" else ("local" if workers > 1 else "inline"),
-        trained, reused, str(out_dir) if out_dir is not None else None, prepared.scaling, ds.classes)
+        trained, reused, str(out_dir) if out_dir is not None else None, prepared.scaling, ds.classes,
+        "in time order" if ds.chronological else "stratified by class" if prepared.classification else "at random")
     if out_dir is not None:
         _write_out(result, out_dir)
     return result

@@ -38,8 +38,6 @@ def _lrs(values: tuple[float, ...]) -> str:
 def _head(result: LadderResult) -> list[tuple[str, str]]:
     st = result.settings
     sizes = result.sizes
-    how = ("in time order" if "time order" in result.inferred else "stratified by class"
-           if result.task == "classification" else "at random")
     rule = (f"keep a rung only when it cuts the best simpler rung's test error by more than "
             f"{100 * result.threshold:.3g} % and the gain exceeds twice the noise (seed spread or test-row "
             "standard error, the larger)")
@@ -49,8 +47,8 @@ def _head(result: LadderResult) -> list[tuple[str, str]]:
                 "by archwise.Monitor")
     return [
         ("data", result.inferred),
-        ("split", f"{sizes['train']:,} train · {sizes['val']:,} validation · {sizes['test']:,} test ({how}; split "
-                  f"hash {result.split_hash})"),
+        ("split", f"{sizes['train']:,} train · {sizes['val']:,} validation · {sizes['test']:,} test "
+                  f"({result.split_order}; split hash {result.split_hash})"),
         ("training", training),
         ("rule", rule),
     ]
@@ -136,7 +134,7 @@ def render_ladder(result: LadderResult) -> Group:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for k, c in enumerate(_COLUMNS):
         table.add_column(c.format(m=metric), justify="right" if k in (0, 2, 3, 4, 5, 6) else "left",
-                         overflow="fold")
+                         no_wrap=k != 7, overflow="fold")  # numbers stay on one line; the findings may wrap
     for r, row in zip(result.rungs, _rows(result)):
         kept = r.verdict is not None and r.verdict.kept
         style = "bold green" if r.rung.name == result.recommended else ("green" if kept else "dim")

@@ -146,7 +146,12 @@ def test_npz_modality_is_inferred_from_the_shape(tmp_path, shape, modality, stor
 
 def test_npz_modality_can_be_forced(tmp_path):
     np.savez(tmp_path / "d.npz", X=np.zeros((30, 12, 12)), y=np.arange(30) % 2)
-    assert load_data(tmp_path / "d.npz", modality="sequence").X.shape == (30, 12, 12)
+    forced = load_data(tmp_path / "d.npz", modality="sequence")
+    assert forced.X.shape == (30, 12, 12) and not forced.chronological
+    series = load_data(tmp_path / "d.npz", modality="timeseries")  # overlapping windows: split in time order
+    assert series.chronological and "time order" in series.inferred
+    p = prepare(series)
+    assert p.train.max() < p.val.min() and p.val.max() < p.test.min()
 
 
 # ---- bad input: one line, exit 2 ---------------------------------------------------------------
@@ -172,7 +177,8 @@ def _bad(tmp_path):
     (tmp_path / "rare.csv").write_text("\n".join(["a,y"] + [f"{i},{0 if i < 28 else 1}" for i in range(30)]))
     cases["rare class"] = (["rare.csv", "--target", "y"], "too small to split: class '1' (2) has fewer than 3 samples")
     (tmp_path / "nanlabel.csv").write_text("\n".join(["a,y"] + [f"{i},{'' if i == 4 else i % 2}" for i in range(30)]))
-    cases["NaN label in a table"] = (["nanlabel.csv", "--target", "y"], "1 row(s) of 'y' have no label (NaN), at line(s) 6")
+    cases["NaN label in a table"] = (["nanlabel.csv", "--target", "y"],
+                                     "1 row(s) of 'y' have no label (NaN), at line(s) 6")
     y = (np.arange(30) % 2).astype(float)
     y[[2, 5]] = np.nan
     np.savez(tmp_path / "nanlabel.npz", X=rng.normal(size=(30, 4)), y=y)

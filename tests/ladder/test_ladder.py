@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -198,9 +197,23 @@ def test_cli_json_and_options(tmp_path):
     assert data["threshold"] == pytest.approx(0.1) and data["seeds"] == [0, 1] and JSON_KEYS <= set(data)
     for args, expected in [(["--threshold", "abc"], "--threshold expects a fraction"),
                            (["--threshold", "1.5"], "must be in [0, 1)"),
-                           (["--budget", "soon"], "--budget must be a positive time such as 60s, 5m or 1h; found 'soon'"),
+                           (["--budget", "soon"], "--budget must be a positive time such as 60s, 5m or 1h"),
                            (["--seeds", "0"], "--seeds must be a whole number"),
                            (["--executor", "spark"], "unknown executor 'spark'"),
                            (["--workers", "0"], "--workers must be at least 1")]:
         bad = runner.invoke(app, ["ladder", "wine", *args])
         assert bad.exit_code == 2 and expected in bad.output, (args, bad.output)
+
+
+def test_terminal_rendering_has_every_rung_and_verdict(cancer):
+    from rich.console import Console
+
+    from archwise.report.ladder import render_ladder
+
+    result, _ = cancer
+    console = Console(width=200, record=True, color_system=None)
+    console.print(render_ladder(result))
+    text = console.export_text()
+    for r in result.rungs:
+        assert r.rung.name in text and r.verdict.reason in text
+    assert f"recommended: {result.recommended}" in text

@@ -104,7 +104,10 @@ class PoolExecutor(Executor):
 
 
 class RayExecutor(Executor):
-    """Every job a Ray task (one CPU each) on the cluster at ``address``, or on a local Ray started here."""
+    """Every job a Ray task (one CPU each) on the cluster at ``address``, or on a local Ray started here.
+
+    An already connected driver is used as it is and left connected; one this executor connected or
+    started is shut down (disconnected, for a cluster) at the end."""
 
     name = "ray"
 
@@ -122,6 +125,7 @@ class RayExecutor(Executor):
 
                 quiet = {"log_to_driver": False, "logging_level": logging.ERROR}
                 if address:
+                    _reachable(address)  # Ray itself retries an unreachable address for minutes
                     ray.init(address=address, **quiet)
                 else:
                     ray.init(num_cpus=workers, include_dashboard=False, **quiet)
@@ -147,6 +151,24 @@ class RayExecutor(Executor):
         self.running.clear()
         if self.started:
             self.ray.shutdown()
+
+
+def _reachable(address: str, timeout: float = 3.0) -> None:
+    """Refuse at once a ``host:port`` (or ``ray://host:port``) where nothing listens."""
+    import socket
+
+    if address == "auto" or ":" not in address:
+        return
+    host, _, port = address.split("://")[-1].rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            return
+    except ValueError:
+        raise ArchwiseError(f"cannot read --ray-address '{address}'; expected host:port, such as 10.0.0.5:6379, "
+                            "or ray://host:10001") from None
+    except OSError as err:
+        raise ArchwiseError(f"no Ray cluster answers at {address} ({err.strerror or err}); start one with "
+                            "`ray start --head`, or leave out --ray-address to start a local Ray") from None
 
 
 def make_executor(kind: str, data: Prepared, workers: int, ray_address: str | None = None) -> Executor:

@@ -11,6 +11,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -217,3 +218,25 @@ def test_terminal_rendering_has_every_rung_and_verdict(cancer):
     for r in result.rungs:
         assert r.rung.name in text and r.verdict.reason in text
     assert f"recommended: {result.recommended}" in text
+
+
+def test_ray_on_an_existing_cluster_and_an_unreachable_one(monkeypatch):
+    pytest.importorskip("ray")
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")  # a throwaway cluster: no token between it and this driver
+    import socket
+
+    ray_cli = str(Path(sys.executable).parent / "ray")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with pytest.raises(ArchwiseError, match=f"no Ray cluster answers at 127.0.0.1:{port}"):
+        ladder("wine", workers=1, seeds=2, executor="ray", ray_address=f"127.0.0.1:{port}")
+    env = {**os.environ, "RAY_USAGE_STATS_ENABLED": "0"}
+    subprocess.run([ray_cli, "start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false",
+                    "--disable-usage-stats"], check=True, capture_output=True, env=env)
+    try:
+        on_cluster = ladder("wine", workers=2, seeds=2, executor="ray", ray_address=f"127.0.0.1:{port}")
+    finally:
+        subprocess.run([ray_cli, "stop", "--force"], capture_output=True, env=env)
+    assert on_cluster.executor == "ray"
+    assert _numbers(on_cluster) == _numbers(ladder("wine", workers=1, seeds=2))

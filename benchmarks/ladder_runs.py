@@ -35,17 +35,18 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
-    runs = [("digits", "local", [])]  # the default: a pool of one worker per core for digits
+    runs = [("digits", "defaults", [])]  # digits gets a pool of one worker per core; the small sets one process
     if not args.quick:
-        runs += [("digits", "inline, budget 2m", ["--workers", "1", "--budget", "2m"]), ("digits", "ray", ["--executor", "ray"]),
-                 ("breast_cancer", "local", []), ("wine", "local", []), ("diabetes", "local", []),
-                 ("sunspots", "local", []), ("karate", "local", [])]
+        runs += [("digits", "--workers 1 --budget 2m", ["--workers", "1", "--budget", "2m"]),
+                 ("digits", "--executor ray", ["--executor", "ray"])]
+        runs += [(name, "defaults", []) for name in ("breast_cancer", "wine", "diabetes", "sunspots", "karate")]
     rows = []
     for data, executor, extra in runs:
         r = archwise_json(["ladder", data, "--json", *extra])
         rep = r["report"]
         best = next(x for x in rep["rungs"] if x["name"] == rep["recommended"])
-        rows.append({"data": data, "executor": executor, "wall_s": r["wall_s"], "peak_rss_mb": r["peak_rss_mb"],
+        rows.append({"data": data, "options": executor, "executor": rep["executor"], "wall_s": r["wall_s"],
+                     "peak_rss_mb": r["peak_rss_mb"],
                      "training_s": sum(x["seconds"] for x in rep["rungs"]), "workers": rep["workers"],
                      "recommended": rep["recommended"], "metric": rep["metric"], "test_score": best["test_score"],
                      "test_std": best["test_std"],
@@ -60,13 +61,14 @@ def main() -> None:
             row["same_numbers_as_local"] = row["numbers"] == base["numbers"]
             row["wall_vs_local"] = row["wall_s"] / base["wall_s"]
     print(f"archwise ladder, default options, on this machine ({cores} cores); target for digits: < {TARGET_S:g} s")
-    print(f"{'data':<14}{'executor':<19}{'wall':>8}{'/60 s':>7}{'training':>10}{'recommended':>13}{'test':>18}"
-          f"{'same numbers':>14}")
+    print(f"{'data':<14}{'options':<27}{'runs on':<22}{'wall':>8}{'/60 s':>7}{'training':>10}{'recommended':>13}"
+          f"{'test':>18}{'same numbers':>14}")
     for row in rows:
         score = (f"{100 * row['test_score']:.2f} ± {100 * row['test_std']:.2f} %" if row["metric"] == "accuracy"
                  else f"{row['test_score']:.4g} ± {row['test_std']:.2g}")
         same = {True: "yes", False: "NO"}.get(row.get("same_numbers_as_local"), "")
-        print(f"{row['data']:<14}{row['executor']:<19}{row['wall_s']:>7.1f}s{row['vs_target']:>7.2f}"
+        where = f"{row['executor']}, {row['workers']} worker{'s' if row['workers'] > 1 else ''}"
+        print(f"{row['data']:<14}{row['options']:<27}{where:<22}{row['wall_s']:>7.1f}s{row['vs_target']:>7.2f}"
               f"{row['training_s']:>9.1f}s{row['recommended']:>13}{score:>18}{same:>14}")
     d = base["rungs"]
     print("\ndigits, per rung (default executor):")
@@ -74,16 +76,16 @@ def main() -> None:
         print(f"  {name:<10} {v['params']:>7,} params  test {100 * v['test_score']:.2f} ± {100 * v['test_std']:.2f} %"
               f"  {'kept' if v['kept'] else 'rejected'}  {v['seconds']:.1f} s of training")
     print("\nas Markdown (the README's table):")
-    print("| data | executor | wall | of 60 s | training (all jobs) | recommended | its test score | same numbers "
-          "as the default |")
-    print("| --- | --- | ---: | ---: | ---: | --- | ---: | --- |")
+    print("| data | options | runs on | wall | of 60 s | training (all jobs) | recommended | its test score | same "
+          "numbers as the defaults |")
+    print("| --- | --- | --- | ---: | ---: | ---: | --- | ---: | --- |")
     for row in rows:
         score = (f"{100 * row['test_score']:.2f} ± {100 * row['test_std']:.2f} %" if row["metric"] == "accuracy"
                  else f"MSE {row['test_score']:.4g} ± {row['test_std']:.2g}")
         same = {True: "yes", False: "no"}.get(row.get("same_numbers_as_local"), "")
-        ex = row["executor"] + (f" ({row['workers']} worker{'s' if row['workers'] > 1 else ''})"
-                                if row["executor"] == "local" else "")
-        print(f"| {row['data']} | {ex} | {row['wall_s']:.1f} s | {100 * row['vs_target']:.0f} % | "
+        where = f"{row['executor']}, {row['workers']} worker{'s' if row['workers'] > 1 else ''}"
+        options = f"`{row['options']}`" if row["options"].startswith("--") else row["options"]
+        print(f"| {row['data']} | {options} | {where} | {row['wall_s']:.1f} s | {100 * row['vs_target']:.0f} % | "
               f"{row['training_s']:.1f} s | {row['recommended']} | {score} | {same} |")
     out = HERE / "results" / "ladder_runs.json"
     out.write_text(json.dumps({"cores": cores, "target_s": TARGET_S, "rows": rows}, indent=2) + "\n")

@@ -52,7 +52,6 @@ class RungResult:
     jobs: list[dict[str, Any]]  # one per seed, at the chosen learning rate
     seconds: float  # every job of this rung, the search included
     verdict: Verdict | None = None
-    metric_higher_is_better: bool = True
 
     def _values(self, key: str) -> list[float]:
         return [float(j[key]) for j in self.jobs]
@@ -294,7 +293,7 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
                     running += 1
             todo = []
             for j in ready:
-                todo += _after(j, rungs, lrs, results, chosen, phase2)
+                todo += _after(j, lrs, results, chosen, phase2)
             if todo or not running:
                 continue
             for j, result in ex.wait():
@@ -304,7 +303,7 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
                 store.save(result)
                 if on_result is not None:
                     on_result(result, False)
-                todo += _after(j, rungs, lrs, results, chosen, phase2)
+                todo += _after(j, lrs, results, chosen, phase2)
 
     metric = "accuracy" if prepared.classification else "mse"
     rung_results = []
@@ -313,8 +312,7 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
         rung_results.append(RungResult(
             r, chosen[r.name], {lr: {k: results[job_key(r.name, lr, 0)][k] for k in ("val_error", "val_loss")}
                                 for lr in lrs[r.name]},
-            [results[job_key(r.name, chosen[r.name], s)] for s in seed_list], seconds,
-            metric_higher_is_better=metric == "accuracy"))
+            [results[job_key(r.name, chosen[r.name], s)] for s in seed_list], seconds))
     verdicts = judge([r.rung.name for r in rung_results], [r._values("test_error") for r in rung_results],
                      [r.row_errors for r in rung_results], threshold, _fmt_error(metric))
     for r, v in zip(rung_results, verdicts):
@@ -373,7 +371,7 @@ def _search_key(result: dict[str, Any]) -> tuple[float, float]:
     return (err if math.isfinite(err) else math.inf, loss if math.isfinite(loss) else math.inf)
 
 
-def _after(done: Job, rungs: list[Rung], lrs: dict[str, tuple[float, ...]], results: dict[str, dict[str, Any]],
+def _after(done: Job, lrs: dict[str, tuple[float, ...]], results: dict[str, dict[str, Any]],
            chosen: dict[str, float], phase2: Callable[[Rung], list[Job]]) -> list[Job]:
     """The jobs a finished job unlocks: a rung's seeds once its whole learning-rate search is in."""
     if done.seed != 0 or done.rung.name in chosen:

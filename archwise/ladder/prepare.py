@@ -68,8 +68,15 @@ def _split(ds: Dataset) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return idx[: n - n_test - n_val], idx[n - n_test - n_val: n - n_test], idx[n - n_test:]
     rng = np.random.default_rng(SPLIT_SEED)
     if ds.task == Task.REGRESSION:
+        if float(np.ptp(ds.y)) == 0.0:
+            raise ArchwiseError(f"{ds.name}'s target is the same value ({float(ds.y[0]):g}) in every sample; there is "
+                                "nothing to learn: check the target column")
         idx = rng.permutation(n)
         return np.sort(idx[n_test + n_val:]), np.sort(idx[n_test: n_test + n_val]), np.sort(idx[:n_test])
+    if ds.outputs < 2:
+        only = ds.classes[0] if ds.classes else "?"
+        raise ArchwiseError(f"{ds.name} has a single class ('{only}') in its labels; a classifier needs at least 2: "
+                            "check the target column")
     counts = np.bincount(ds.y, minlength=ds.outputs)
     small = [(ds.classes[c] if ds.classes else str(c), int(k)) for c, k in enumerate(counts) if k < 3]
     if small:

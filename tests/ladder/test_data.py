@@ -179,6 +179,11 @@ def _bad(tmp_path):
     (tmp_path / "nanlabel.csv").write_text("\n".join(["a,y"] + [f"{i},{'' if i == 4 else i % 2}" for i in range(30)]))
     cases["NaN label in a table"] = (["nanlabel.csv", "--target", "y"],
                                      "1 row(s) of 'y' have no label (NaN), at line(s) 6")
+    (tmp_path / "one.csv").write_text("\n".join(["a,y"] + [f"{i},1" for i in range(30)]))
+    cases["one class"] = (["one.csv", "--target", "y"], "has a single class ('1') in its labels")
+    (tmp_path / "flat.csv").write_text("\n".join(["a,y"] + [f"{i},2.5" for i in range(30)]))
+    cases["constant target"] = (["flat.csv", "--target", "y", "--task", "regression"],
+                                "target is the same value (2.5) in every sample")
     y = (np.arange(30) % 2).astype(float)
     y[[2, 5]] = np.nan
     np.savez(tmp_path / "nanlabel.npz", X=rng.normal(size=(30, 4)), y=y)

@@ -413,7 +413,7 @@ def ladder_command(
         else:
             sys.stdout.write(ladder_to_text(result))
         if out is not None:
-            typer.echo(f"wrote {out}/ladder.json, {out}/{_weights_name(out)}, {out}/ladder.png and {out}/runs/")
+            typer.echo(f"wrote {out}/ladder.json, {out}/{result.weights}, {out}/ladder.png and {out}/runs/")
 
     _guard(debug, work)
 
@@ -428,13 +428,6 @@ def _fraction(text: str, option: str) -> float:
     if not 0 <= value < 1:
         raise ArchwiseError(f"{option} must be in [0, 1) (0 % to 100 %); found '{text}'")
     return value
-
-
-def _weights_name(out: str) -> str:
-    import json as _json
-    from pathlib import Path
-
-    return _json.loads((Path(out) / "model.json").read_text())["weights"]
 
 
 class _LadderProgress:

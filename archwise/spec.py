@@ -233,7 +233,8 @@ def normalize_inputs(inputs: Any) -> tuple[list[InputSpec | torch.Tensor], dict[
 
 _BYTE_UNITS = {"": 1, "b": 1, "k": 1 << 10, "kb": 1 << 10, "kib": 1 << 10, "m": 1 << 20, "mb": 1 << 20, "mib": 1 << 20,
                "g": 1 << 30, "gb": 1 << 30, "gib": 1 << 30, "t": 1 << 40, "tb": 1 << 40, "tib": 1 << 40}
-_TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "sec": 1.0}
+_TIME_UNITS = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0,
+               "mins": 60.0, "minute": 60.0, "minutes": 60.0, "h": 3600.0, "hour": 3600.0, "hours": 3600.0}
 
 
 def _split_number(text: str) -> tuple[float, str] | None:
@@ -266,18 +267,18 @@ def parse_bytes(text: str | int) -> int:
 
 
 def parse_duration(text: str | float) -> float:
-    """A duration in seconds: ``"100ms"``, ``"2 s"``, ``"250us"``.
+    """A duration in seconds: ``"100ms"``, ``"2 s"``, ``"250us"``, ``"5m"``, ``"1.5h"``.
 
     Example:
-        >>> parse_duration("100ms")
-        0.1
+        >>> parse_duration("100ms"), parse_duration("2m"), parse_duration("1.5h")
+        (0.1, 120.0, 5400.0)
     """
     if isinstance(text, (int, float)):
         return float(text)
     parsed = _split_number(str(text))
     if parsed is None or parsed[1] not in _TIME_UNITS or parsed[0] <= 0:
-        raise ArchwiseError(f"cannot read duration '{text}'; expected a positive number with a unit: ns, us, ms or s "
-                            "(such as 100ms)")
+        raise ArchwiseError(f"cannot read duration '{text}'; expected a positive number with a unit: ns, us, ms, s, "
+                            "m (min) or h (such as 100ms)")
     return parsed[0] * _TIME_UNITS[parsed[1]]
 
 

@@ -13,7 +13,7 @@ import copy
 import math
 import time
 import warnings
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -86,8 +86,6 @@ def predict_seconds(rung: Rung, data: Prepared, settings: TrainSettings, probe: 
     """Seconds one job of ``rung`` would take at its most epochs (trees), from a timed probe: the
     job itself for ``probe`` epochs (graphs: 5 × ``probe`` steps; LightGBM: 5 × ``probe`` trees),
     scaled up. It shares ``--budget`` out among the jobs."""
-    from dataclasses import replace
-
     if rung.kind == "lightgbm":  # a fixed cost (binning the data) and a cost per tree: two probes
         few, more = 5 * probe, 15 * probe
         times = [run_job(Job(rung, settings.lgb_lrs[0], 0, replace(settings, lgb_max_trees=n, lgb_patience=n),
@@ -96,17 +94,25 @@ def predict_seconds(rung: Rung, data: Prepared, settings: TrainSettings, probe: 
         return times[1] + per_tree * (settings.lgb_max_trees - more)
     short = replace(settings, max_epochs=probe, graph_max_epochs=5 * probe)
     seconds = run_job(Job(rung, settings.lrs[0], 0, short, math.inf), data)["seconds"]
-    graph = data.modality.value == "graph"
-    return seconds * (settings.graph_max_epochs / (5 * probe) if graph else settings.max_epochs / probe)
+    return seconds * (settings.graph_max_epochs / (5 * probe) if data.graph else settings.max_epochs / probe)
 
 
-def _score(data: Prepared, pred: np.ndarray, idx: np.ndarray) -> tuple[float, float]:
-    """(score, error): accuracy and 1 − accuracy, or the MSE in the data's units twice."""
+def _row_errors(data: Prepared, pred: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Each row's error: 1 for a wrong class and 0 for a right one, or the squared error in the data's units."""
     if data.classification:
-        acc = float((pred[idx] == data.y[idx]).mean())
-        return acc, 1.0 - acc
-    mse = float(np.mean((pred[idx] - data.y[idx]) ** 2)) * data.y_std ** 2
-    return mse, mse
+        return (pred != labels).astype(np.float64)
+    return (pred.astype(np.float64) - labels) ** 2 * data.y_std ** 2
+
+
+def _score(data: Prepared, pred: np.ndarray, labels: np.ndarray) -> tuple[float, float]:
+    """(score, error): accuracy and 1 − accuracy, or the MSE in the data's units twice."""
+    error = float(_row_errors(data, pred, labels).mean())
+    return (1.0 - error if data.classification else error), error
+
+
+def _predict(data: Prepared, out: torch.Tensor) -> np.ndarray:
+    """The model's outputs as predictions: class indices, or the (scaled) regression values."""
+    return (out.argmax(1) if data.classification else out.view(-1)).numpy()
 
 
 def _torch(job: Job, data: Prepared) -> dict[str, Any]:
@@ -123,7 +129,7 @@ def _torch(job: Job, data: Prepared) -> dict[str, Any]:
     loss_fn: nn.Module = nn.CrossEntropyLoss() if data.classification else nn.MSELoss()
     target = (lambda t: t) if data.classification else (lambda t: t.view(-1, 1))
     forward = (lambda x: model(x, edges)) if rung.graph else model
-    graph = data.modality.value == "graph"
+    graph = data.graph
     max_epochs, patience = (s.graph_max_epochs, s.graph_patience) if graph else (s.max_epochs, s.patience)
     optimizer = torch.optim.Adam(model.parameters(), lr=job.lr)
     scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=s.plateau_factor,
@@ -131,18 +137,13 @@ def _torch(job: Job, data: Prepared) -> dict[str, Any]:
     train_idx = torch.from_numpy(data.train)
     val_idx = torch.from_numpy(data.val)
 
-    def evaluate(idx: torch.Tensor) -> tuple[float, float, torch.Tensor]:
+    def evaluate(idx: torch.Tensor) -> tuple[float, float]:
         model.eval()
         with torch.no_grad():
             out = forward(X)[idx] if graph else forward(X[idx])
             loss = float(loss_fn(out, target(y[idx])))
         model.train()
-        return loss, _metric(out, y[idx]), out
-
-    def _metric(out: torch.Tensor, labels: torch.Tensor) -> float:
-        if data.classification:
-            return float((out.argmax(1) == labels).float().mean())
-        return float(((out.view(-1) - labels) ** 2).mean()) * data.y_std ** 2
+        return loss, _score(data, _predict(data, out), data.y[idx.numpy()])[0]
 
     mon = Monitor(model, optimizer, every=s.monitor_every, n_train=len(data.train))
     best_loss, best_state, best_epoch, epochs, stopped = float("inf"), None, 0, 0, "max_epochs"
@@ -161,9 +162,9 @@ def _torch(job: Job, data: Prepared) -> dict[str, Any]:
                 mon.step(loss)
                 n = len(idx)
                 total += float(loss.detach()) * n
-                correct += _metric(out.detach(), y[idx]) * n
+                correct += _score(data, _predict(data, out.detach()), data.y[idx.numpy()])[0] * n
                 seen += n
-            val_loss, val_metric, _ = evaluate(val_idx)
+            val_loss, val_metric = evaluate(val_idx)
             mon.log_epoch(train_loss=total / seen, val_loss=val_loss, train_metric=correct / seen,
                           val_metric=val_metric, metric_higher_is_better=data.classification)
             if not np.isfinite(val_loss):
@@ -183,7 +184,7 @@ def _torch(job: Job, data: Prepared) -> dict[str, Any]:
     model.eval()
     with torch.no_grad():
         out = forward(X) if graph else torch.cat([forward(X[i:i + 1024]) for i in range(0, len(X), 1024)])
-    pred = (out.argmax(1) if data.classification else out.view(-1)).numpy()
+    pred = _predict(data, out)
     diagnoses = [{"problem": d.problem, "severity": d.severity} for d in mon.diagnose()]
     result = _scores(data, pred, best_loss)
     if job.out_dir is not None:
@@ -203,14 +204,11 @@ def _batches(order: np.ndarray, size: int) -> list[torch.Tensor]:
 
 
 def _scores(data: Prepared, pred: np.ndarray, val_loss: float) -> dict[str, Any]:
-    train_score, train_error = _score(data, pred, data.train)
-    test_score, test_error = _score(data, pred, data.test)
-    val_score, val_error = _score(data, pred, data.val)
-    rows = pred[data.test] != data.y[data.test] if data.classification else \
-        (pred[data.test] - data.y[data.test]) ** 2 * data.y_std ** 2
-    return {"val_loss": float(val_loss), "train_score": train_score, "train_error": train_error,
-            "val_score": val_score, "val_error": val_error, "test_score": test_score, "test_error": test_error,
-            "test_row_errors": [float(e) for e in rows]}
+    out: dict[str, Any] = {"val_loss": float(val_loss)}
+    for part, idx in (("train", data.train), ("val", data.val), ("test", data.test)):
+        out[f"{part}_score"], out[f"{part}_error"] = _score(data, pred[idx], data.y[idx])
+    out["test_row_errors"] = [float(e) for e in _row_errors(data, pred[data.test], data.y[data.test])]
+    return out
 
 
 def _lightgbm(job: Job, data: Prepared) -> dict[str, Any]:

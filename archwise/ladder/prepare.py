@@ -51,6 +51,10 @@ class Prepared:
     def classification(self) -> bool:
         return self.task == Task.CLASSIFICATION
 
+    @property
+    def graph(self) -> bool:
+        return self.modality == Modality.GRAPH
+
     def sizes(self) -> dict[str, int]:
         return {"train": len(self.train), "val": len(self.val), "test": len(self.test)}
 

@@ -132,6 +132,7 @@ class LadderResult:
     scaling: dict[str, Any] = field(default_factory=dict)  # how the inputs were scaled (model.json repeats it)
     classes: list[str] | None = None
     split_order: str = "at random"  # or "stratified by class", "in time order"
+    weights: str | None = None  # with out: the recommended model's weights file (model.safetensors, …)
 
     def rung(self, name: str) -> RungResult:
         return next(r for r in self.rungs if r.rung.name == name)
@@ -339,26 +340,19 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
 
 
 def _budget(value: float | str) -> float:
-    """Seconds from ``60``, ``"60s"``, ``"5m"``, ``"5min"`` or ``"1h"``.
+    """Seconds from ``60``, ``"60"``, ``"60s"``, ``"5m"``, ``"5min"`` or ``"1h"`` (units as ``parse_duration``).
 
     Example:
-        >>> _budget("90s"), _budget("2m"), _budget("1.5h"), _budget(30)
-        (90.0, 120.0, 5400.0, 30.0)
+        >>> _budget("90s"), _budget("2m"), _budget("1.5h"), _budget(30), _budget("45")
+        (90.0, 120.0, 5400.0, 30.0, 45.0)
     """
-    import re
-
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        seconds = float(value)
-    else:
-        text = str(value).strip().lower()
-        match = re.fullmatch(r"([0-9]*\.?[0-9]+)\s*(m|min|mins|minutes?|h|hours?)", text)
-        if match:
-            seconds = float(match.group(1)) * (3600 if match.group(2).startswith("h") else 60)
-        else:
-            try:
-                seconds = float(parse_duration(text)) if not text.replace(".", "", 1).isdigit() else float(text)
-            except ArchwiseError:
-                seconds = math.nan
+    try:
+        seconds = math.nan if isinstance(value, bool) else float(value)  # a bare number is seconds
+    except (TypeError, ValueError):
+        try:
+            seconds = parse_duration(str(value))
+        except ArchwiseError:
+            seconds = math.nan
     if not seconds > 0 or not math.isfinite(seconds):
         raise ArchwiseError(f"--budget must be a positive time such as 60s, 5m or 1h; found '{value}'")
     return seconds
@@ -413,3 +407,4 @@ def _write_out(result: LadderResult, out: Path) -> None:
         "input_scaling": result.scaling, "classes": result.classes,
     }, indent=2) + "\n")
     plot_ladder(result, out / "ladder.png")
+    result.weights = weights

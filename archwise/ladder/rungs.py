@@ -108,6 +108,6 @@ def _design_rung(data: Prepared, simpler: list[Rung], notes: list[str]) -> Rung 
     flatten = data.modality == Modality.TABULAR
     name = {"linear": "design-linear", "mlp": "design-mlp"}.get(rec.arch, rec.arch)
     return Rung(name, f"{rec.architecture}, archwise design's pick", "torch", rec.arch, dict(rec.hyperparameters),
-                rec.params, flatten=flatten, graph=data.modality == Modality.GRAPH,
+                rec.params, flatten=flatten, graph=data.graph,
                 why=f"the family archwise design picks by the seed's tree ({rec.decision.architecture}), sized by "
                     f"design ({rec.binding_constraint} binds)")

@@ -187,7 +187,13 @@ def test_report_golden(cancer, golden):
     # timings are the only figures that change between runs: fixed here, every other number is this run's
     fixed = dataclasses.replace(result, rungs=[dataclasses.replace(r, seconds=float(i + 1))
                                                for i, r in enumerate(result.rungs)], seconds=12.5)
-    golden("ladder_breast_cancer.txt", ladder_to_text(fixed))
+    text = ladder_to_text(fixed)
+    # the parts add up: the time line is the sum of the rungs' times (1 + 2 + 3 + 4), the jobs the trained ones
+    assert "time: 10.0 s of training in 20 jobs (20 trained)" in text
+    for i, r in enumerate(result.rungs, 1):  # a row and a verdict per rung, with this run's numbers
+        assert f"{r.params:,}" in text and f"{i}. {r.rung.name}: {r.verdict.reason.split(' (')[0]}" in text
+    assert f"recommended: {result.recommended}," in text and result.split_hash in text
+    golden("ladder_breast_cancer.txt", text)
 
 
 def test_cli_json_and_options(tmp_path):

@@ -19,6 +19,7 @@ demo: $(VENV)/.installed
 	@PATH="$(abspath $(VENV))/bin:$$PATH" bash examples/demo.sh
 
 test: $(VENV)/.installed
+	@bash scripts/ensure_chromium.sh
 	$(PY) -m pytest
 
 bench: $(VENV)/.installed-bench

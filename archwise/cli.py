@@ -574,6 +574,39 @@ def _with_notes(result, notes: list[str]):  # noqa: ANN001, ANN202
 
     return dataclasses.replace(result, notes=(*notes, *result.notes))
 
+@app.command("report")
+def report_command(
+    inputs: Annotated[list[str], typer.Argument(
+        help="Results to report on: profile --json, check --format json or design --json output, a run.jsonl "
+        "(or Lightning metrics.csv), a ladder --out folder or its ladder.json. Several make one report.")],
+    out: Annotated[str | None, typer.Option("--out", "-o", help="The file to write (report.html, or report.md with "
+                                            "its figures in report_files/). Without it the report goes to stdout.")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", help="html or markdown (default: from --out's suffix, else "
+                                            "html).")] = None,
+    title: Annotated[str | None, typer.Option("--title", help="The report's title.")] = None,
+    debug: DebugOption = False,
+) -> None:
+    """One self-contained HTML report (or Markdown, for pull requests) of profiles, checks, designs, runs, ladders."""
+
+    def work() -> None:
+        from pathlib import Path
+
+        from .report.document import build_report, render_html, render_markdown, write_report
+
+        chosen = fmt.lower() if fmt else None
+        if chosen is not None and chosen not in ("html", "markdown", "md"):
+            raise ArchwiseError(f"--format {fmt!r} is not known; expected html or markdown")
+        chosen = "markdown" if chosen == "md" else chosen
+        if out is None:
+            doc = build_report(inputs, title)
+            sys.stdout.write(render_markdown(doc) if chosen == "markdown" else render_html(doc))
+            return
+        path = write_report(inputs, out, chosen, title)
+        kb = path.stat().st_size / 1024
+        typer.echo(f"wrote {path} ({kb:,.0f} KiB)", err=True)
+
+    _guard(debug, work)
+
 
 def main() -> None:
     app()

@@ -601,9 +601,13 @@ def report_command(
             doc = build_report(inputs, title)
             sys.stdout.write(render_markdown(doc) if chosen == "markdown" else render_html(doc))
             return
-        path = write_report(inputs, out, chosen, title)
+        doc = build_report(inputs, title)
+        path = write_report(doc, out, chosen)
         kb = path.stat().st_size / 1024
-        typer.echo(f"wrote {path} ({kb:,.0f} KiB)", err=True)
+        typer.echo(f"{doc.title}: {len(doc.sections)} section{'s' if len(doc.sections) != 1 else ''}")
+        for s in doc.sections:
+            typer.echo(f"  {s.kind:<8} {s.headline}")
+        typer.echo(f"wrote {path} ({kb:,.0f} KiB)")
 
     _guard(debug, work)
 

@@ -171,7 +171,7 @@ def render_markdown(doc: Document, figures_dir: Path | None = None, link_base: s
 
 def write_report(items: Sequence[Any] | Any, path: str | Path, format: str | None = None,  # noqa: A002
                  title: str | None = None) -> Path:
-    """Write a report on ``items`` to ``path``: HTML unless ``format="markdown"`` or the path ends
+    """Write a report on ``items`` (or a built :class:`Document`) to ``path``: HTML unless ``format="markdown"`` or the path ends
     in ``.md`` (then figures go to ``<stem>_files/`` beside it). Returns the path written.
 
     Example:
@@ -189,7 +189,7 @@ def write_report(items: Sequence[Any] | Any, path: str | Path, format: str | Non
         raise ArchwiseError(f"report format {fmt!r} is not known; expected html or markdown")
     if path.exists() and path.is_dir():
         raise ArchwiseError(f"--out {path} is a folder; expected a file path such as {path / ('report.' + ('md' if fmt == 'markdown' else 'html'))}")
-    doc = build_report(items, title)
+    doc = items[0] if len(items) == 1 and isinstance(items[0], Document) else build_report(items, title)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "html":
         text = render_html(doc)

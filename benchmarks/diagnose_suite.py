@@ -24,16 +24,20 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-import torch  # noqa: E402
-
-from archwise.rules.registry import Severity  # noqa: E402
-from tests.train import scenarios as S  # noqa: E402
+TUNING_SEEDS = 5  # seeds 0-4 were looked at while the thresholds were set
+# torch, archwise and the scenarios are imported in main(), so that the README renderer imports in no
+# time (benchmarks/run_all.py --check, tests/test_bench_tables.py).
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=10)
     args = parser.parse_args()
+    import torch
+
+    from archwise.rules.registry import Severity
+    from tests.train import scenarios as S
+
     torch.set_num_threads(1)
     rows = []
     for scenario in S.FAULTS + S.HEALTHY:
@@ -56,8 +60,9 @@ def main() -> None:
             print(f"| {scenario.name} | {seed} | {'ok' if ok else 'MISS' if fault else 'FALSE ALARM'} | "
                   f"{', '.join(rows[-1]['diagnoses']) or '-'} | {seconds:.1f} s |", flush=True)
     summary = {"seeds": args.seeds, "torch": torch.__version__,
-               "all": _summarise(rows), "tuning_seeds_0_4": _summarise([r for r in rows if r["seed"] < 5]),
-               "held_out_seeds_5_up": _summarise([r for r in rows if r["seed"] >= 5])}
+               "all": _summarise(rows),
+               "tuning_seeds_0_4": _summarise([r for r in rows if r["seed"] < TUNING_SEEDS]),
+               "held_out_seeds_5_up": _summarise([r for r in rows if r["seed"] >= TUNING_SEEDS])}
     print()
     for key in ("tuning_seeds_0_4", "held_out_seeds_5_up", "all"):
         part = summary[key]
@@ -68,6 +73,30 @@ def main() -> None:
               + ", ".join(f"{k} {v}" for k, v in part["per_scenario"].items()))
     out = HERE / "results" / "diagnose_suite.json"
     out.write_text(json.dumps({"summary": summary, "rows": rows}, indent=2) + "\n")
+    print()
+    print(markdown({"summary": summary}))
+
+
+def markdown(result: dict) -> str:
+    """The README's table: recall on the faults and false alarms on healthy runs, for the seeds looked
+    at while the thresholds were set, the held-out seeds, and all."""
+    seeds = result["summary"]["seeds"]
+
+    def span(first: int, last: int) -> str:
+        return f"{first}" if first == last else f"{first}–{last}"
+
+    parts = [("tuning_seeds_0_4", f"{span(0, min(seeds, TUNING_SEEDS) - 1)} (looked at while setting the thresholds)"),
+             ("held_out_seeds_5_up", f"{span(TUNING_SEEDS, seeds - 1)} (held out)"), ("all", "all")]
+    lines = ["| seeds | faults found (recall) | healthy runs with a warning (false alarms) |", "| --- | --- | --- |"]
+    for key, label in parts:
+        p = result["summary"][key]
+        if not p["fault_runs"] and not p["healthy_runs"]:
+            continue
+        recall = f"{p['found']}/{p['fault_runs']}" + (f" ({100 * p['recall']:.0f} %)" if p["fault_runs"] else "")
+        alarms = f"{p['false_alarms']}/{p['healthy_runs']}" + (
+            f" ({100 * p['false_alarm_rate']:.0f} %)" if p["healthy_runs"] else "")
+        lines.append(f"| {label} | {recall} | {alarms} |")
+    return "\n".join(lines)
 
 
 def _summarise(rows: list[dict]) -> dict:

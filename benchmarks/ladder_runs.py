@@ -76,20 +76,27 @@ def main() -> None:
         print(f"  {name:<10} {v['params']:>7,} params  test {100 * v['test_score']:.2f} ± {100 * v['test_std']:.2f} %"
               f"  {'kept' if v['kept'] else 'rejected'}  {v['seconds']:.1f} s of training")
     print("\nas Markdown (the README's table):")
-    print("| data | options | runs on | wall | of 60 s | training (all jobs) | recommended | its test score | same "
-          "numbers as the defaults |")
-    print("| --- | --- | --- | ---: | ---: | ---: | --- | ---: | --- |")
-    for row in rows:
+    print(markdown({"cores": cores, "target_s": TARGET_S, "rows": rows}))
+    out = HERE / "results" / "ladder_runs.json"
+    out.write_text(json.dumps({"cores": cores, "target_s": TARGET_S, "rows": rows}, indent=2) + "\n")
+    print(f"wrote {out.relative_to(HERE.parent)}")
+
+
+def markdown(result: dict) -> str:
+    """The README's table: each run's wall time against the target, its training time, what it
+    recommends and its test score, and whether digits' executors agree with the defaults."""
+    lines = ["| data | options | runs on | wall | of " + f"{result['target_s']:g} s"
+             + " | training (all jobs) | recommended | its test score | same numbers as the defaults |",
+             "| --- | --- | --- | ---: | ---: | ---: | --- | ---: | --- |"]
+    for row in result["rows"]:
         score = (f"{100 * row['test_score']:.2f} ± {100 * row['test_std']:.2f} %" if row["metric"] == "accuracy"
                  else f"MSE {row['test_score']:.4g} ± {row['test_std']:.2g}")
         same = {True: "yes", False: "no"}.get(row.get("same_numbers_as_local"), "")
         where = f"{row['executor']}, {row['workers']} worker{'s' if row['workers'] > 1 else ''}"
         options = f"`{row['options']}`" if row["options"].startswith("--") else row["options"]
-        print(f"| {row['data']} | {options} | {where} | {row['wall_s']:.1f} s | {100 * row['vs_target']:.0f} % | "
-              f"{row['training_s']:.1f} s | {row['recommended']} | {score} | {same} |")
-    out = HERE / "results" / "ladder_runs.json"
-    out.write_text(json.dumps({"cores": cores, "target_s": TARGET_S, "rows": rows}, indent=2) + "\n")
-    print(f"wrote {out.relative_to(HERE.parent)}")
+        lines.append(f"| {row['data']} | {options} | {where} | {row['wall_s']:.1f} s | {100 * row['vs_target']:.0f} % | "
+                     f"{row['training_s']:.1f} s | {row['recommended']} | {score} | {same} |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

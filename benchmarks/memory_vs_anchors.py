@@ -22,23 +22,24 @@ import platform
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import torch
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 
-import torch  # noqa: E402
-import transformers  # noqa: E402
-
-import archwise  # noqa: E402
-from archwise.profile.measure import measure_training_peak  # noqa: E402
-from archwise.spec import InputSpec, normalize_inputs  # noqa: E402
-from examples.zoo import ZOO  # noqa: E402
-
-transformers.logging.set_verbosity_error()
 TOOLS = ["archwise", "torchinfo", "accelerate", "seed formula"]
+# torch, transformers and archwise are imported where a measurement needs them, so that the README
+# renderer (``markdown``) imports in no time (benchmarks/run_all.py --check, tests/test_bench_tables.py).
 
 
 def real_tensors(inputs: list) -> list[torch.Tensor]:
+    import torch
+
+    from archwise.spec import InputSpec, normalize_inputs
+
     args, _ = normalize_inputs(inputs)
     g = torch.Generator().manual_seed(0)
     return [a.real(g) if isinstance(a, InputSpec) else a for a in args]
@@ -60,6 +61,10 @@ def accelerate_estimate(model: torch.nn.Module) -> int:
 
 
 def seed_estimate(model: torch.nn.Module, inputs: list) -> int:
+    import torch
+
+    import archwise
+
     params = sum(p.numel() for p in {id(p): p for p in model.parameters()}.values())
     profile = archwise.profile(model, inputs, backward=False)
     last = profile.structure.weighted_layers[-1].path if profile.structure.weighted_layers else ""
@@ -82,6 +87,14 @@ def main() -> None:
     if args.render:
         print(markdown(json.loads(Path(args.render).read_text())))
         return
+    import torch
+    import transformers
+
+    import archwise
+    from archwise.profile.measure import measure_training_peak
+    from examples.zoo import ZOO
+
+    transformers.logging.set_verbosity_error()
     rows = []
     for name, (build, inputs) in ZOO.items():
         torch.manual_seed(0)

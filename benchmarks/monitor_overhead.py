@@ -52,7 +52,8 @@ import torch  # noqa: E402
 from torch import nn  # noqa: E402
 from torch.nn import functional as F  # noqa: E402
 
-import archwise  # noqa: E402
+# archwise is imported where a run needs it, so that the README renderer (``readme_table``) imports
+# quickly (benchmarks/run_all.py --check, tests/test_bench_tables.py).
 
 VARIANTS = ["plain", "monitor_every10", "monitor_every1", "watch_all_freq1", "watch_all_freq100"]
 LABELS = {"plain": "plain loop", "monitor_every10": "Monitor(every=10) (default)",
@@ -228,6 +229,8 @@ class Variant:
         self.steps: list[dict[str, Any]] = []  # round, time (s), wait (s, for a CPU), sampled
         self.period = int(name.rsplit("every", 1)[-1].rsplit("freq", 1)[-1]) if name != "plain" else None
         if name.startswith("monitor_every"):
+            import archwise
+
             self.watcher: Any = archwise.Monitor(model, self.optimizer, every=self.period)
         elif name.startswith("watch_all_freq"):
             self.watcher = WatchAll(model, log_freq=self.period)
@@ -366,6 +369,8 @@ def run_model(name: str, rounds: int, steps: int, warmup: int) -> dict[str, Any]
             variants[v].run(steps, seed=SEED + k, round_index=k)
     wall = time.perf_counter() - start
     plain = variants["plain"].model
+    import archwise
+
     return {
         "model": name, "input": spec["input"], "optimizer": spec["optimizer_name"],
         "params": sum(p.numel() for p in base.parameters()),
@@ -433,6 +438,35 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+README_MODELS = {"cnn": "CNN", "transformer": "Transformer"}
+
+
+def _signed(v: float, digits: int = 1) -> str:
+    """+0.6, −0.5: with a typographic minus, as the README writes them."""
+    return f"{v:+.{digits}f}".replace("-", "−")
+
+
+def readme_table(result: dict[str, Any]) -> str:
+    """The README's table: per model, the plain step time and each variant's overhead (the default
+    Monitor's with the interquartile range over rounds)."""
+    lines = ["| model | plain step | Monitor every=10 | Monitor every=1 | watch-style, every step | "
+             "watch-style, every 100 |", "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for m in result["models"]:
+        v = m["variants"]
+        plain = v["plain"]["median_step_ms"]
+        cells = [README_MODELS.get(m["model"], m["model"]), "—" if plain is None else f"{plain:.2f} ms"]
+        for key in VARIANTS[1:]:
+            pct, iqr = v[key]["overhead_pct"], v[key]["overhead_iqr_pct"]
+            if pct is None:
+                cells.append("—")
+            elif key == "monitor_every10":
+                cells.append(f"**{_signed(pct)} %**" + (f" (IQR {_signed(iqr[0])} … {_signed(iqr[1])})" if iqr else ""))
+            else:
+                cells.append(f"{_signed(pct)} %")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="5 rounds instead of 21 (about 30 s)")
@@ -447,7 +481,8 @@ def main() -> None:
     parser.add_argument("--render", metavar="JSON", help="print the table from a saved result")
     args = parser.parse_args()
     if args.render:
-        print(markdown(json.loads(Path(args.render).read_text())))
+        saved = json.loads(Path(args.render).read_text())
+        print(markdown(saved) + "\n\n" + readme_table(saved))
         return
     rounds = args.rounds or (5 if args.quick else 21)
     steps = args.steps
@@ -483,6 +518,8 @@ def main() -> None:
     Path(args.out).write_text(json.dumps(result, indent=2) + "\n")
     print()
     print(markdown(result))
+    print()
+    print(readme_table(result))
 
 
 if __name__ == "__main__":

@@ -227,36 +227,50 @@ def _reason(r: dict) -> str:
     return f"{r.get('status', '—')}: {text[:60]}"
 
 
-def markdown(result: dict) -> str:
-    """Two README tables (forward MACs against the reference; time and peak RSS) and the
-    parameter-count check, all read from the JSON."""
+def _by_model(result: dict) -> dict[str, dict[str, dict]]:
     by_model: dict[str, dict[str, dict]] = {}
     for r in result["rows"]:
         by_model.setdefault(r["model"], {})[r["tool"]] = r
-    head = "| model | " + " | ".join(TOOLS) + " |"
-    rule = "|---|" + "---:|" * len(TOOLS)
-    macs = ["Forward MACs (error against the reference):", "", "| model | reference | " + " | ".join(TOOLS) + " |",
-            "|---|---:|" + "---:|" * len(TOOLS)]
-    cost = ["Time of the tool's call · peak RSS of its process:", "", head, rule]
-    params_off = []
-    for model, tools in by_model.items():
+    return by_model
+
+
+def macs_table(result: dict) -> str:
+    """The README's table of forward MACs, each with its error against the reference."""
+    lines = ["| model | reference | " + " | ".join(TOOLS) + " |", "|---|---:|" + "---:|" * len(TOOLS)]
+    for model, tools in _by_model(result).items():
         ref = next(iter(tools.values()))
         ref_macs = f"{_macs(ref['ref_macs'])} ({ref['ref_source']})" if ref["ref_macs"] else "—"
-        m_cells, c_cells = [], []
+        cells = []
         for tool in TOOLS:
             r = tools.get(tool, {})
             if r.get("status") != "ok":
-                m_cells.append(_reason(r))
-                c_cells.append("—")
+                cells.append(_reason(r))
                 continue
             err = f" ({r['macs_error_pct']:+.2f} %)" if "macs_error_pct" in r else ""
-            m_cells.append(f"{_macs(r['macs'])}{err}")
-            c_cells.append(f"{r['time_s']:.2f} s · {r['peak_rss_mb']:,.0f} MB")
-            if r["params"] != r["ref_params"]:
-                params_off.append(f"{tool} on {model} ({r['params']:,} against {r['ref_params']:,})")
-        macs.append(f"| {model} | {ref_macs} | " + " | ".join(m_cells) + " |")
-        cost.append(f"| {model} | " + " | ".join(c_cells) + " |")
-    lines = macs + [""] + cost + [""]
+            cells.append(f"{_macs(r['macs'])}{err}")
+        lines.append(f"| {model} | {ref_macs} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def cost_table(result: dict) -> str:
+    """The README's table of each tool's call time and its process's peak RSS."""
+    lines = ["| model | " + " | ".join(TOOLS) + " |", "|---|" + "---:|" * len(TOOLS)]
+    for model, tools in _by_model(result).items():
+        cells = []
+        for tool in TOOLS:
+            r = tools.get(tool, {})
+            cells.append(f"{r['time_s']:.2f} s · {r['peak_rss_mb']:,.0f} MB" if r.get("status") == "ok" else "—")
+        lines.append(f"| {model} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def markdown(result: dict) -> str:
+    """Both README tables (forward MACs against the reference; time and peak RSS) and the
+    parameter-count check, all read from the JSON."""
+    params_off = [f"{r['tool']} on {r['model']} ({r['params']:,} against {r['ref_params']:,})"
+                  for r in result["rows"] if r.get("status") == "ok" and r["params"] != r["ref_params"]]
+    lines = ["Forward MACs (error against the reference):", "", macs_table(result), "",
+             "Time of the tool's call · peak RSS of its process:", "", cost_table(result), ""]
     lines.append("Parameter counts match the reference in every successful run"
                  + (", except " + "; ".join(params_off) + "." if params_off else "."))
     llama = result.get("llama_70b_cli")
@@ -265,7 +279,6 @@ def markdown(result: dict) -> str:
         lines.append(f"`archwise {llama['command']}`, end to end in its own process: {llama['params']:,} parameters, "
                      f"{llama['macs'] / 1e12:.1f} TMACs, {llama['wall_s']:.1f} s, peak RSS {llama['peak_rss_mb']:,.0f} MB.")
     return "\n".join(lines)
-
 
 if __name__ == "__main__":
     main()

@@ -5,6 +5,9 @@ Targets:
     package.module:Name      the same, imported
     hf:ClassName             a ``transformers`` model class built from its own default config
     zoo:name                 an archwise builder (``archwise zoo``), with ``--kwargs`` as its arguments
+    path/to/model.json       a file naming a builder and its arguments ("arch" and "hyperparameters"):
+                             a ladder's ``model.json`` or ``archwise design --json`` output; built as
+                             the zoo: target would be, ``--kwargs`` overriding single hyperparameters
 
 Classes and factories are built under ``torch.device("meta")``: a 70B-parameter model costs no
 memory. A constructor that cannot run on meta is built on the CPU instead, and the target says so.
@@ -30,7 +33,7 @@ from .errors import ArchwiseError, did_you_mean
 
 __all__ = ["LoadedModel", "load_model", "parse_json_object"]
 
-_FORMS = "expected path/to/file.py:Name, package.module:Name, hf:ClassName or zoo:name"
+_FORMS = "expected path/to/file.py:Name, package.module:Name, hf:ClassName, zoo:name or path/to/model.json"
 
 
 @dataclass
@@ -75,6 +78,11 @@ def load_model(target: str, kwargs: dict[str, Any] | None = None, config: dict[s
         if config:
             raise ArchwiseError("--config applies to hf: targets; for zoo: targets use --kwargs")
         return _load_zoo(target[4:], kwargs)
+    if target.lower().endswith(".json"):
+        if config:
+            raise ArchwiseError("--config applies to hf: targets; for a .json target use --kwargs to override "
+                                "its hyperparameters")
+        return _load_json(target, kwargs)
     if target.startswith("hf:"):
         if kwargs:
             raise ArchwiseError("--kwargs applies to file and module targets; for hf: targets use --config")
@@ -96,17 +104,56 @@ def load_model(target: str, kwargs: dict[str, Any] | None = None, config: dict[s
 
 
 # --- zoo targets --------------------------------------------------------------------------------
-def _load_zoo(name: str, kwargs: dict[str, Any]) -> LoadedModel:
+def _load_zoo(name: str, kwargs: dict[str, Any], source: str | None = None) -> LoadedModel:
+    """``create_arch(name, **kwargs)`` on meta; ``source`` is the .json file that named it, if any."""
     from .design.zoo import arch_inputs, create_arch, get_arch
 
     info = get_arch(name)
+    what = f"'{source}' describes {info.name}, which" if source else f"zoo:{info.name}"
     if info.kind != "torch":
-        raise ArchwiseError(f"zoo:{info.name} is a scikit-learn-style estimator ({info.summary}), not a torch model: "
+        raise ArchwiseError(f"{what} is a scikit-learn-style estimator ({info.summary}), not a torch model: "
                             "there is no forward to profile; archwise zoo marks the torch builders")
     with torch.device("meta"):
         model = create_arch(info.name, **kwargs)
-    return LoadedModel(model, f"zoo:{info.name}", lambda: create_arch(info.name, **kwargs),
-                       inputs=arch_inputs(info.name, 1, **kwargs))
+    return LoadedModel(model, f"{info.name} ({source})" if source else f"zoo:{info.name}",
+                       lambda: create_arch(info.name, **kwargs), inputs=arch_inputs(info.name, 1, **kwargs))
+
+
+_JSON_FORM = ('a JSON object with "arch" and "hyperparameters", such as the model.json that archwise ladder DATA '
+              '--out DIR writes, or archwise design --json output')
+
+
+def _load_json(source: str, kwargs: dict[str, Any]) -> LoadedModel:
+    """A ladder's ``model.json`` or a design JSON: its ``arch`` built with its ``hyperparameters``,
+    ``kwargs`` overriding single ones."""
+    path = Path(source)
+    if not path.is_file():
+        found = "a folder" if path.is_dir() else f"not found (relative paths start at {Path.cwd()})"
+        raise ArchwiseError(f"model file '{source}' is {found}; expected {_JSON_FORM}")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        where = f" ({err.msg} at line {err.lineno} column {err.colno})" if isinstance(err, json.JSONDecodeError) else ""
+        raise ArchwiseError(f"'{source}' is not valid JSON{where}; expected {_JSON_FORM}") from None
+    if not isinstance(data, dict):
+        raise ArchwiseError(f"'{source}' holds a JSON {type(data).__name__}; expected {_JSON_FORM}")
+    arch, hyper = data.get("arch"), data.get("hyperparameters")
+    if arch is None or hyper is None:
+        missing = " and ".join(f'"{k}"' for k in ("arch", "hyperparameters") if data.get(k) is None)
+        schema = data.get("schema")
+        what = (f"an {schema} file (a result, which archwise report reads), not a model description"
+                if isinstance(schema, str) else "a JSON object")
+        hint = "; give the model.json beside it" if schema == "archwise.ladder/1" else ""
+        raise ArchwiseError(f"'{source}' is {what}: it has no {missing}; expected {_JSON_FORM}{hint}")
+    if not isinstance(arch, str) or not isinstance(hyper, dict):
+        raise ArchwiseError(f"'{source}' has \"arch\" {arch!r} and \"hyperparameters\" of type {type(hyper).__name__}; "
+                            "expected an architecture name (archwise zoo lists them) and an object of its arguments")
+    try:
+        return _load_zoo(arch, {**hyper, **kwargs}, source)
+    except ArchwiseError as err:
+        if str(err).startswith(f"'{source}'"):
+            raise
+        raise ArchwiseError(f"'{source}': {err}") from None
 
 
 # --- file and module targets --------------------------------------------------------------------

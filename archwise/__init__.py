@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 
 from . import ladder  # noqa: E402  (the subpackage, callable: archwise.ladder("digits") -> LadderResult)
 from .ladder import LadderResult  # noqa: E402
+from .report.document import build_report, write_report  # noqa: E402
 
 __all__ = [
     "profile", "fit", "FitReport", "simulate_training", "simulate_inference", "measure_training_peak", "TrainingMemory",
@@ -30,5 +31,5 @@ __all__ = [
     "design", "Recommendation", "DesignSettings", "create_arch", "list_archs", "register_arch",
     "check", "check_report", "CheckReport", "CheckConfig", "Finding", "Severity", "ProblemSpec",
     "Monitor", "diagnose", "Diagnosis", "Prescription", "DiagnoseConfig", "TrainingRecord", "load_record",
-    "ladder", "LadderResult", "Device", "DEVICES", "get_device", "InputSpec", "parse_input", "ArchwiseError", "__version__",
+    "ladder", "LadderResult", "write_report", "build_report", "Device", "DEVICES", "get_device", "InputSpec", "parse_input", "ArchwiseError", "__version__",
 ]

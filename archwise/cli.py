@@ -540,7 +540,11 @@ def calibrate_command(
         typer.echo(f"matmul fp32 {flops['matmul']['fp32'] / 1e9:,.1f} GFLOP/s · bf16 {flops['matmul']['bf16'] / 1e9:,.1f} "
                    f"GFLOP/s · conv fp32 {flops['conv']['fp32'] / 1e9:,.1f} GFLOP/s · copy bandwidth "
                    f"{result['bandwidth'] / 1e9:,.1f} GB/s · per-op overhead {result['op_overhead_s'] * 1e6:.1f} µs")
-        typer.echo(f"saved to {calibration_path()}")
+        import os
+
+        where = str(calibration_path())
+        home = os.path.expanduser("~")
+        typer.echo(f"saved to {'~' + where[len(home):] if where.startswith(home + os.sep) else where}")
 
     _guard(debug, work)
 

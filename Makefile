@@ -6,8 +6,13 @@ PIP    := $(PY) -m pip install --quiet --disable-pip-version-check
 
 .PHONY: demo test bench clean
 
-$(VENV)/.installed: pyproject.toml
+# the demo needs only archwise itself; the tests add the dev extras (Lightning, Ray, Parquet, Playwright, pytest)
+$(VENV)/.installed-core: pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) -e .
+	@touch $@
+
+$(VENV)/.installed: $(VENV)/.installed-core
 	$(PIP) -e ".[dev]"
 	@touch $@
 
@@ -15,7 +20,7 @@ $(VENV)/.installed-bench: $(VENV)/.installed
 	$(PIP) -e ".[dev,bench]"
 	@touch $@
 
-demo: $(VENV)/.installed
+demo: $(VENV)/.installed-core
 	@PATH="$(abspath $(VENV))/bin:$$PATH" bash examples/demo.sh
 
 test: $(VENV)/.installed

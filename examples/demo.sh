@@ -14,29 +14,37 @@ cd "$(dirname "$0")/.."
 out="${ARCHWISE_DEMO_OUT:-out/demo}"
 mkdir -p "$out"
 start=$SECONDS
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+: > "$out/timings.tsv"   # step, seconds (benchmarks/demo_steps.py reads it)
+last="" t0=0
+step() {  # print the next command; note how long the previous step took
+  [ -n "$last" ] && printf '%s\t%s\n' "$last" "$(awk "BEGIN {print $(date +%s.%N) - $t0}")" >> "$out/timings.tsv"
+  last=$1; shift; t0=$(date +%s.%N)
+  [ $# -gt 0 ] && printf '\n\033[1m$ %s\033[0m\n' "$*"
+  return 0
+}
 
-step archwise design --modality image --input 1x8x8 --samples 1169 --outputs 10 --device t4 --json "> $out/design.json"
+step design archwise design --modality image --input 1x8x8 --samples 1169 --outputs 10 --device t4 --json "> $out/design.json"
 archwise design --modality image --input 1x8x8 --samples 1169 --outputs 10 --device t4 --json > "$out/design.json"
 python -c "import json,sys; d=json.load(open(sys.argv[1])); print(f\"{d['architecture']}: {d['params']:,} parameters; binding constraint: {d['binding_constraint']}\")" "$out/design.json"
 
-step archwise ladder digits --out "$out/ladder"
+step ladder archwise ladder digits --out "$out/ladder"
 archwise ladder digits --out "$out/ladder"
 
 # The ladder's pick, rebuilt from its model.json, at a training batch of 64 on a T4 (4 GPUs for the
 # sharding plans), and timed for real on this CPU beside the prediction.
-step archwise profile "$out/ladder/model.json" --input 64x1x8x8 --train --device t4 --gpus 4 --measure --json "> $out/profile.json"
+step profile archwise profile "$out/ladder/model.json" --input 64x1x8x8 --train --device t4 --gpus 4 --measure --json "> $out/profile.json"
 archwise profile "$out/ladder/model.json" --input 64x1x8x8 --train --device t4 --gpus 4 --measure --json > "$out/profile.json"
 
 # archwise check exits 1 when it finds an error; the report shows the findings either way.
-step archwise check "$out/ladder/model.json" --input 64x1x8x8 --modality image --samples 1169 --device t4 --format json "> $out/check.json"
+step check archwise check "$out/ladder/model.json" --input 64x1x8x8 --modality image --samples 1169 --device t4 --format json "> $out/check.json"
 archwise check "$out/ladder/model.json" --input 64x1x8x8 --modality image --samples 1169 --device t4 \
   --format json > "$out/check.json" || [ $? -eq 1 ]
 
-step python examples/train_recommended.py "$out/ladder" "$out/run.jsonl"
+step monitor python examples/train_recommended.py "$out/ladder" "$out/run.jsonl"
 python examples/train_recommended.py "$out/ladder" "$out/run.jsonl"
 
-step archwise report "$out/design.json" "$out/ladder" "$out/profile.json" "$out/check.json" "$out/run.jsonl" --out "$out/report.html"
+step report archwise report "$out/design.json" "$out/ladder" "$out/profile.json" "$out/check.json" "$out/run.jsonl" --out "$out/report.html"
 archwise report "$out/design.json" "$out/ladder" "$out/profile.json" "$out/check.json" "$out/run.jsonl" \
   --title "archwise on digits, end to end" --out "$out/report.html"
+step end
 printf '\nmake demo: %d s. Open %s in a browser.\n' "$((SECONDS - start))" "$(cd "$(dirname "$out/report.html")" && pwd)/report.html"

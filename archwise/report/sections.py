@@ -15,7 +15,7 @@ from typing import Any
 from . import figures
 from .blocks import Bullets, Facts, Figure, Finding, Heading, Section, Table, Text
 from .memory import fmt_bytes, fmt_int, fmt_time
-from .terminal import human
+from .terminal import human, run_lengths
 
 __all__ = ["profile_section", "check_section", "design_section", "monitor_section", "ladder_section"]
 
@@ -28,17 +28,6 @@ def _n(value: int | None) -> str:
 
 def _pct(part: float, whole: float) -> str:
     return f"{100 * part / whole:.1f}" if whole else "—"
-
-
-def _run_lengths(widths: Sequence[int], limit: int = 16) -> str:
-    runs: list[list[int]] = []
-    for w in widths:
-        if runs and runs[-1][0] == w:
-            runs[-1][1] += 1
-        else:
-            runs.append([w, 1])
-    tokens = [f"{w}×{n}" if n > 1 else str(w) for w, n in runs]
-    return " ".join(tokens[:limit]) + (f" … ({len(widths)} layers)" if len(tokens) > limit else "")
 
 
 def _value(v: Any) -> str:
@@ -98,7 +87,7 @@ def profile_section(p: dict[str, Any], source: str | None = None) -> Section:
         ("FLOPs", f"forward {human(flops['forward'], 'FLOPs')} · backward {human(flops['backward'], 'FLOPs')} "
                   f"({flops['convention']})"),
         ("Depth", f"{s['depth']} weighted layers on the longest input→output path"),
-        ("Widths", _run_lengths(s["widths"]) or "—"),
+        ("Widths", run_lengths(s["widths"]) or "—"),
         ("Skip connections", ", ".join(f"{n} {k}" for k, n in kinds.items()) or "none found"),
         ("Families", ", ".join(s["families"]) or "—"),
     ]

@@ -34,7 +34,7 @@ def count(value: int) -> str:
     return f"{value:,}"
 
 
-def _widths(widths: list[int], limit: int = 14) -> str:
+def run_lengths(widths: list[int], limit: int = 14) -> str:
     """Run-length summary: ``64×3 256 128×2 …``."""
     runs: list[list[int]] = []
     for w in widths:
@@ -73,7 +73,7 @@ def _summary(profile: ModelProfile) -> Table:
     grid.add_row("Forward", f"{human(profile.macs_forward, 'MACs')} · {human(profile.flops_forward, 'FLOPs')}")
     grid.add_row("Backward", f"{human(profile.macs_backward, 'MACs')} · {human(profile.flops_backward, 'FLOPs')}")
     grid.add_row("Depth", f"{s.depth} weighted layers on the longest input→output path")
-    grid.add_row("Widths", _widths(s.widths) or "no weighted layers")
+    grid.add_row("Widths", run_lengths(s.widths) or "no weighted layers")
     grid.add_row("Skips", _skips(profile))
     grid.add_row("Families", ", ".join(s.families) or "none")
     return grid

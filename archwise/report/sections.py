@@ -14,7 +14,8 @@ from typing import Any
 
 from . import figures
 from .blocks import Bullets, Facts, Figure, Finding, Heading, Section, Table, Text
-from .memory import fmt_bytes, fmt_int, fmt_time
+from .ladder import fmt_score, fmt_seconds
+from .memory import fmt_bytes, fmt_time
 from .terminal import human, run_lengths
 
 __all__ = ["profile_section", "check_section", "design_section", "monitor_section", "ladder_section"]
@@ -298,19 +299,22 @@ def check_section(c: dict[str, Any], source: str | None = None) -> Section:
 
 # ---- design -------------------------------------------------------------------------------------
 
-def _constraint_text(c: dict[str, Any]) -> tuple[str, str, str, float]:
-    """(name, limit, value, share of the limit) for a constraint's JSON form."""
-    if c["name"] == "capacity":
-        low, high = c["limit"]
-        share = c["value"] / high if high else math.nan
-        return "capacity", f"{fmt_int(low)}–{fmt_int(high)} params", f"{fmt_int(c['value'])} params", share
-    if c["name"] == "training_memory":
-        return "training memory", f"{fmt_bytes(c['limit'])} usable", fmt_bytes(c["value"]), c["value"] / c["limit"]
-    return "latency (batch 1)", fmt_time(c["limit"]), fmt_time(c["value"]), c["value"] / c["limit"]
+def _constraint_text(c: dict[str, Any], spec) -> tuple[str, str, str, float]:  # noqa: ANN001
+    """(name, limit, value) as ``archwise design`` prints them, and the value's share of the limit
+    (capacity: of the band's top), for a constraint's JSON form."""
+    from ..design.explain import describe_constraint
+    from ..design.size import Constraint
+
+    name, limit, value = describe_constraint(Constraint(**c), spec)
+    top = c["limit"][1] if c["name"] == "capacity" else c["limit"]
+    return name, limit, value, c["value"] / top if top else math.nan
 
 
 def design_section(d: dict[str, Any], source: str | None = None) -> Section:
+    from ..problem import ProblemSpec
+
     spec = d["spec"]
+    problem = ProblemSpec(**spec)  # the dict is ProblemSpec.to_dict(): it rebuilds the same spec
     verdict = "meets every budget" if d["fits"] else "meets no budget set fully: the closest candidate"
     headline = (f"{d['architecture']}: {d['params']:,} parameters, {human(d['macs'], 'MACs')} per forward; "
                 f"binding constraint: {d['binding_constraint']}; {verdict}")
@@ -335,7 +339,7 @@ def design_section(d: dict[str, Any], source: str | None = None) -> Section:
         blocks += [Heading("Why"), Bullets([f"{r['principle']}: {r['because']}" for r in d["rationale"]])]
     rows, classes, bars = [], [], []
     for c in d["constraints"]:
-        name, limit, value, share = _constraint_text(c)
+        name, limit, value, share = _constraint_text(c, problem)
         binding = c["name"] == d["binding_constraint"]
         rows.append([name + (" (binding)" if binding else ""), limit, value, "yes" if c["ok"] else "no"])
         classes.append("good" if c["ok"] else "bad")
@@ -347,11 +351,11 @@ def design_section(d: dict[str, Any], source: str | None = None) -> Section:
         blocks.append(Figure(figures.constraint_bars(bars), "each budget's use as a share of its limit",
                              name="design-budgets"))
     cand_rows = [[d["architecture"] + " (recommended)", f"{d['params']:,}",
-                  ", ".join(f"{_constraint_text(c)[0]} {'✓' if c['ok'] else '✗'}" for c in d["constraints"]),
+                  ", ".join(f"{_constraint_text(c, problem)[0]} {'✓' if c['ok'] else '✗'}" for c in d["constraints"]),
                   "chosen: " + d["binding_constraint"] + " binds"]]
     for a in d["alternatives"]:
         cand_rows.append([a["architecture"], f"{a['params']:,}",
-                          ", ".join(f"{_constraint_text(c)[0]} {'✓' if c['ok'] else '✗'}" for c in a["constraints"]),
+                          ", ".join(f"{_constraint_text(c, problem)[0]} {'✓' if c['ok'] else '✗'}" for c in a["constraints"]),
                           a["why"]])
     blocks += [Heading("Candidates"), Table(["Candidate", "Params", "Budgets", "Why not chosen"], cand_rows,
                                             numeric={1}, row_classes=["good"] + [""] * len(d["alternatives"]))]
@@ -429,19 +433,11 @@ def monitor_section(record, diagnoses: Sequence[Any], source: str | None = None)
 
 # ---- ladder -------------------------------------------------------------------------------------
 
-def _score(metric: str, mean: float, std: float) -> str:
-    from .ladder import fmt_score
-
-    return fmt_score(metric, mean, std)
-
-
 def ladder_section(r: dict[str, Any], source: str | None = None) -> Section:
-    from .ladder import fmt_seconds
-
     metric = r["metric"]
     rec = next((x for x in r["rungs"] if x["name"] == r["recommended"]), None)
     headline = (f"{r['data']}: recommended {r['recommended']}"
-                + (f" ({_score(metric, rec['test_score'], rec['test_std'])} test {metric}, {rec['params']:,} params)"
+                + (f" ({fmt_score(metric, rec['test_score'], rec['test_std'])} test {metric}, {rec['params']:,} params)"
                    if rec else "") + f"; {len(r['rungs'])} rungs × {len(r['seeds'])} seed{'s' if len(r['seeds']) != 1 else ''} in {fmt_seconds(r['seconds'])}")
     split = r["split"]
     st = r["settings"]
@@ -463,7 +459,7 @@ def ladder_section(r: dict[str, Any], source: str | None = None) -> Section:
                              for d in x["diagnoses"]) or "—"
         verdict = "recommended" if x["name"] == r["recommended"] else ("kept" if x["kept"] else "rejected")
         rows.append([x["name"], x["label"], f"{x['params']:,}", f"{x['lr']:g}" if x.get("lr") is not None else "—",
-                     _score(metric, x["train_score"], x["train_std"]), _score(metric, x["test_score"], x["test_std"]),
+                     fmt_score(metric, x["train_score"], x["train_std"]), fmt_score(metric, x["test_score"], x["test_std"]),
                      fmt_seconds(x["seconds"]), problems, verdict])
         classes.append("good" if x["kept"] else "muted")
     blocks += [Heading("Rungs, simplest first"),

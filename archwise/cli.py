@@ -593,19 +593,16 @@ def report_command(
     """One self-contained HTML report (or Markdown, for pull requests) of profiles, checks, designs, runs, ladders."""
 
     def work() -> None:
-        from pathlib import Path
-
         from .report.document import build_report, render_html, render_markdown, write_report
 
         chosen = fmt.lower() if fmt else None
         if chosen is not None and chosen not in ("html", "markdown", "md"):
             raise ArchwiseError(f"--format {fmt!r} is not known; expected html or markdown")
         chosen = "markdown" if chosen == "md" else chosen
+        doc = build_report(inputs, title)
         if out is None:
-            doc = build_report(inputs, title)
             sys.stdout.write(render_markdown(doc) if chosen == "markdown" else render_html(doc))
             return
-        doc = build_report(inputs, title)
         path = write_report(doc, out, chosen)
         kb = path.stat().st_size / 1024
         typer.echo(f"{doc.title}: {len(doc.sections)} section{'s' if len(doc.sections) != 1 else ''}")

@@ -378,7 +378,8 @@ def _after(done: Job, lrs: dict[str, tuple[float, ...]], results: dict[str, dict
 def _write_out(result: LadderResult, out: Path) -> None:
     from .plot import plot_ladder
 
-    (out / "ladder.json").write_text(json.dumps(result.to_dict(), indent=2) + "\n")
+    data = result.to_dict()
+    (out / "ladder.json").write_text(json.dumps(data, indent=2) + "\n")
     best = result.rung(result.recommended)
     key = job_key(best.rung.name, best.lr, 0)
     runs = out / RUNS
@@ -406,5 +407,5 @@ def _write_out(result: LadderResult, out: Path) -> None:
         "build": f"archwise.design.create_arch({best.rung.arch!r}, **hyperparameters)",
         "input_scaling": result.scaling, "classes": result.classes,
     }, indent=2) + "\n")
-    plot_ladder(result, out / "ladder.png")
+    plot_ladder(data, out / "ladder.png")
     result.weights = weights

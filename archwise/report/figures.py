@@ -172,13 +172,9 @@ def gradient_heatmap(record, marked: Sequence[str] = ()) -> bytes:  # noqa: ANN0
 def learning_curves(record, diagnoses) -> bytes:  # noqa: ANN001
     """The loss per step and the per-epoch curves, with the diagnosed regions marked (the panels
     ``archwise diagnose --plot`` draws)."""
-    from ..train.plot import _epoch_panel, _loss_panel
+    from ..train.plot import run_panels
 
-    panels = []
-    if any(s.loss is not None for s in record.steps):
-        panels.append(_loss_panel)
-    if any(v is not None for e in record.epochs for v in (e.train_loss, e.val_loss, e.train_metric, e.val_metric)):
-        panels.append(_epoch_panel)
+    panels = run_panels(record, gradients=False)  # the report draws gradient flow over time on its own
     fig = _figure(11, 3.4 * max(len(panels), 1))
     axes = fig.subplots(max(len(panels), 1), 1, squeeze=False)[:, 0]
     for draw, ax in zip(panels, axes):
@@ -188,29 +184,10 @@ def learning_curves(record, diagnoses) -> bytes:  # noqa: ANN001
 
 def ladder_scatter(result: dict[str, Any]) -> bytes:
     """Test score against parameters, error bars over the seeds; kept, rejected and recommended."""
-    from matplotlib.lines import Line2D
+    from ..ladder.plot import draw_ladder
 
     fig = _figure(7.5, 4.2)
-    ax = fig.subplots()
-    for r in result["rungs"]:
-        best = r["name"] == result["recommended"]
-        color = "#1b7837" if r["kept"] else "#999999"
-        ax.errorbar([r["params"]], [r["test_score"]], yerr=[r["test_std"]], fmt="*" if best else ("o" if r["kept"] else "x"),
-                    markersize=14 if best else 8, capsize=4, color=color)
-        ax.annotate(r["name"] + (" (recommended)" if best else ""), (r["params"], r["test_score"]),
-                    textcoords="offset points", xytext=(6, 6), fontsize=8)
-    ax.set_xscale("log")
-    ax.margins(x=0.2, y=0.15)
-    ax.set_xlabel("parameters (LightGBM: tree nodes)")
-    ax.set_ylabel(f"test {result['metric']}" + (" (higher is better)" if result["metric"] == "accuracy"
-                                                 else " (lower is better)"))
-    n = len(result["seeds"])
-    ax.set_title(f"archwise ladder: {result['data']} ({n} seed{'s' if n != 1 else ''}, mean ± std)", fontsize=10)
-    ax.legend(handles=[Line2D([], [], marker="o", ls="", color="#1b7837", label="kept"),
-                       Line2D([], [], marker="x", ls="", color="#999999", label="rejected"),
-                       Line2D([], [], marker="*", ls="", color="#1b7837", markersize=12, label="recommended")],
-              fontsize=8, loc="best")
-    ax.grid(alpha=0.3)
+    draw_ladder(fig.subplots(), result)
     return png(fig)
 
 

@@ -28,7 +28,7 @@ from ..errors import ArchwiseError
 from .diagnosis import DiagnoseConfig, Diagnosis
 from .record import TrainingRecord
 
-__all__ = ["plot_run"]
+__all__ = ["plot_run", "run_panels"]
 
 _SUFFIXES = (".png", ".svg", ".pdf")
 _COLORS = {"non_finite": "#c0392b", "exploding_gradients": "#e67e22", "divergence": "#d35400",
@@ -212,18 +212,26 @@ def _epoch_panel(ax, record: TrainingRecord, diagnoses: Sequence[Diagnosis]) -> 
     ax.grid(True, alpha=0.3)
 
 
-def plot_run(record: TrainingRecord, diagnoses: Sequence[Diagnosis], path: str | Path) -> Path:
-    """Draw the run to ``path`` (``.png``, ``.svg`` or ``.pdf``) and return the path written."""
-    path = Path(path)
-    if path.suffix.lower() not in _SUFFIXES:
-        raise ArchwiseError(f"plot_run writes an image: expected a {', '.join(_SUFFIXES)} path, found '{path}'")
+def run_panels(record: TrainingRecord, gradients: bool = True) -> list:
+    """The panels the record has data for, top to bottom (``gradients=False`` leaves out the
+    gradient-flow panel): each a function ``draw(ax, record, diagnoses)``."""
     panels = []
-    if record.layers and any(s.grad_norm is not None and any(_finite(v) for v in s.grad_norm) for s in record.steps):
+    if gradients and record.layers and any(s.grad_norm is not None and any(_finite(v) for v in s.grad_norm)
+                                           for s in record.steps):
         panels.append(_gradient_panel)
     if any(s.loss is not None for s in record.steps):
         panels.append(_loss_panel)
     if any(v is not None for e in record.epochs for v in (e.train_loss, e.val_loss, e.train_metric, e.val_metric)):
         panels.append(_epoch_panel)
+    return panels
+
+
+def plot_run(record: TrainingRecord, diagnoses: Sequence[Diagnosis], path: str | Path) -> Path:
+    """Draw the run to ``path`` (``.png``, ``.svg`` or ``.pdf``) and return the path written."""
+    path = Path(path)
+    if path.suffix.lower() not in _SUFFIXES:
+        raise ArchwiseError(f"plot_run writes an image: expected a {', '.join(_SUFFIXES)} path, found '{path}'")
+    panels = run_panels(record)
     if not panels:
         raise ArchwiseError(f"{record.source or 'the record'} has no step losses, gradient samples or epoch losses to "
                             "plot; expected a run that recorded at least one of them")

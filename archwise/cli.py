@@ -374,8 +374,8 @@ def ladder_command(
     seeds: Annotated[int, typer.Option("--seeds", help="Training seeds per rung (the noise rule needs ≥ 2).")] = 3,
     threshold: Annotated[str, typer.Option("--threshold", help="The relative error cut a rung needs over the best "
                                            "simpler one: 0.05 or 5%.")] = "0.05",
-    budget: Annotated[str, typer.Option("--budget", help="Time for the whole ladder, e.g. 60s or 5m; each job's "
-                                        "share caps its training.")] = "60s",
+    budget: Annotated[str, typer.Option("--budget", help="The most time the ladder may take, e.g. 90s or 5m: rungs "
+                                        "run in order while their worst case fits; it never cuts a job short.")] = "5m",
     executor: Annotated[str, typer.Option("--executor", help="local (a process pool) or ray.")] = "local",
     ray_address: Annotated[str | None, typer.Option("--ray-address", help="A Ray cluster to run on (default: a "
                                                     "local Ray started for the run).")] = None,

@@ -149,11 +149,18 @@ def _load_json(source: str, kwargs: dict[str, Any]) -> LoadedModel:
         raise ArchwiseError(f"'{source}' has \"arch\" {arch!r} and \"hyperparameters\" of type {type(hyper).__name__}; "
                             "expected an architecture name (archwise zoo lists them) and an object of its arguments")
     try:
-        return _load_zoo(arch, {**hyper, **kwargs}, source)
+        loaded = _load_zoo(arch, {**hyper, **kwargs}, source)
     except ArchwiseError as err:
         if str(err).startswith(f"'{source}'"):
             raise
         raise ArchwiseError(f"'{source}': {err}") from None
+    shape = data.get("input_shape")  # a ladder's model.json: one sample as the model takes it
+    if shape is not None and not data.get("graph"):
+        if not (isinstance(shape, list) and shape and all(isinstance(d, int) and d > 0 for d in shape)):
+            raise ArchwiseError(f"'{source}' has \"input_shape\" {shape!r}; expected a list of positive whole numbers "
+                                "(one sample's shape, such as [1, 8, 8]), or leave it out and give --input")
+        loaded.inputs = [(1, *shape)]
+    return loaded
 
 
 # --- file and module targets --------------------------------------------------------------------

@@ -28,7 +28,7 @@ README = ROOT / "README.md"
 RESULTS = HERE / "results"
 BENCHMARKS = ["profile_vs_anchors.py", "memory_vs_anchors.py", "fit_examples.py", "latency_vs_measured.py",
               "check_reference_models.py", "design_grid.py", "monitor_overhead.py", "diagnose_suite.py",
-              "ladder_runs.py", "demo_steps.py"]
+              "ladder_runs.py", "ladder_stability.py", "demo_steps.py"]
 TAKES_QUICK = {"profile_vs_anchors.py", "monitor_overhead.py", "ladder_runs.py"}
 
 # README region name -> (benchmark module, renderer): the renderer takes benchmarks/results/<module>.json
@@ -39,6 +39,7 @@ TABLES: dict[str, tuple[str, str]] = {
     "diagnose_suite": ("diagnose_suite", "markdown"),
     "monitor_overhead": ("monitor_overhead", "readme_table"),
     "ladder_runs": ("ladder_runs", "markdown"),
+    "ladder_stability": ("ladder_stability", "markdown"),
     "profile_vs_anchors.macs": ("profile_vs_anchors", "macs_table"),
     "profile_vs_anchors.cost": ("profile_vs_anchors", "cost_table"),
     "memory_vs_anchors": ("memory_vs_anchors", "markdown"),

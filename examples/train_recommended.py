@@ -51,8 +51,10 @@ def main(argv: list[str] | None = None) -> None:
     torch.manual_seed(0)
     torch.set_num_threads(1)  # a model this small trains fastest on one thread (the ladder's setting too)
     model = create_arch(spec["arch"], **spec["hyperparameters"])
-    flat = spec["input"].startswith("each sample flattened")  # the MLP and linear rungs take vectors
-    X = torch.from_numpy(data.X.reshape(len(data.X), -1) if flat else data.X)
+    # one sample as the model takes it: [64] for the linear and MLP rungs (flattened), [1, 8, 8] for a CNN
+    shape = spec.get("input_shape") or ([-1] if spec["input"].startswith("each sample flattened") else
+                                        list(data.X.shape[1:]))  # model.json from before input_shape
+    X = torch.from_numpy(data.X.reshape(len(data.X), *shape))
     y = torch.from_numpy(data.y) if data.classification else torch.from_numpy(data.y).view(-1, 1)
     train, val, test = (torch.from_numpy(i) for i in (data.train, data.val, data.test))
     loss_fn = nn.CrossEntropyLoss() if data.classification else nn.MSELoss()

@@ -137,6 +137,21 @@ def test_ladder_table_from_synthetic_results():
         "| diabetes | `--workers 1` | inline, 1 worker | 3.0 s | 10 % | 8.0 s | linear | MSE 2897 ± 14 |  |"]
 
 
+def test_ladder_stability_table_from_synthetic_results():
+    from benchmarks import ladder_stability
+
+    def row(i, loaded, kept, pick, same):
+        return {"run": i, "loaded": loaded, "wall_s": 30.0 + i, "recommended": pick, "cnn_kept": kept,
+                "cnn_test_score": 0.98, "cnn_test_std": 0.003, "cnn_gain": 0.016, "cnn_noise": 0.004,
+                "compared_with": "mlp-128", "skipped": [], "same_numbers_as_run_1": same}
+
+    runs = [row(1, False, True, "resnet", True), row(2, True, False, "linear", False), row(3, False, True, "resnet", True),
+            row(4, True, True, "resnet", True), row(5, False, True, "resnet", True)]
+    assert ladder_stability.markdown({"runs": runs}).splitlines()[2:] == [
+        "| 3 | nothing | 3 of 3 | resnet | 98.00 ± 0.30 % | mlp-128 | 4.0 | 3 of 3 | 33.0 s |",
+        "| 2 | a CPU-bound process | 1 of 2 | linear, resnet | 98.00 ± 0.30 % | mlp-128 | 4.0 | 1 of 2 | 34.0 s |"]
+
+
 def test_committed_results_changed_change_the_tables():
     """Every renderer reads its figures: perturb each committed JSON's numbers and its table changes."""
     def bump(value):

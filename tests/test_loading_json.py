@@ -135,3 +135,20 @@ def test_check_model_json_end_to_end(tmp_path):
     result = run("check", str(model_json(tmp_path)))
     assert result.exit_code in (0, 1), result.output
     assert "1x1x8x8" in result.stdout
+
+
+def test_a_ladder_model_json_gives_the_input_it_records(tmp_path):
+    """Issue 24: model.json records one sample as the model takes it, so a flattened rung's file
+    needs no --input (and the demo reads the same field instead of a hard-coded 64x1x8x8)."""
+    path = model_json(tmp_path, "linear", {"in_features": 64, "num_outputs": 10})
+    data = json.loads(path.read_text())
+    path.write_text(json.dumps({**data, "input_shape": [64], "batch_size": 64, "graph": False}))
+    assert load_model(str(path)).inputs == [(1, 64)]
+    text = run("profile", str(path))
+    assert text.exit_code == 0, text.output
+    assert "input 1x64" in text.stdout and "650" in text.stdout  # 64 × 10 weights + 10 biases
+    for bad in ([], [0, 8], "64", [1.5]):
+        path.write_text(json.dumps({**data, "input_shape": bad}))
+        result = run("profile", str(path))
+        assert result.exit_code == 2 and "expected a list of positive whole numbers" in result.stderr, bad
+        assert len(result.stderr.strip().splitlines()) == 1

@@ -15,9 +15,9 @@ from .fit import TrainSettings
 from .prepare import Prepared, prepare
 from .rule import Verdict, judge
 from .rungs import Rung, plan_rungs
-from .run import SCHEMA, LadderResult, RungResult, ladder
+from .run import SCHEMA, LadderResult, RungResult, ladder, write_model
 
-__all__ = ["ladder", "LadderResult", "RungResult", "load_data", "Dataset", "BUNDLED", "prepare", "Prepared",
+__all__ = ["ladder", "write_model", "LadderResult", "RungResult", "load_data", "Dataset", "BUNDLED", "prepare", "Prepared",
            "plan_rungs", "Rung", "judge", "Verdict", "TrainSettings", "SCHEMA"]
 
 

@@ -2,15 +2,14 @@
 
 Every torch rung trains the same way: Adam, mini-batches of 64 (graphs: the whole graph),
 cross-entropy or mean squared error, early stopping on the validation loss with the best weights
-restored, and a time cap from the ladder's budget. A job is a pure function of its inputs: one
-thread, its own seeded generators, so the same job gives the same numbers in any process, pool or
-Ray worker.
+restored. No clock stops a job: the ladder's budget decides which rungs run, never how long one
+trains, so a job is a pure function of its inputs (one thread, its own seeded generators) and
+gives the same numbers in any process, pool or Ray worker, on a quiet machine or a loaded one.
 """
 
 from __future__ import annotations
 
 import copy
-import math
 import time
 import warnings
 from dataclasses import asdict, dataclass, replace
@@ -54,7 +53,6 @@ class Job:
     lr: float
     seed: int
     settings: TrainSettings
-    time_limit: float  # seconds of training before the job stops where it is (its share of --budget)
     out_dir: str | None = None  # where the worker writes the weights and the monitor record
 
     @property
@@ -85,15 +83,15 @@ def run_job(job: Job, data: Prepared) -> dict[str, Any]:
 def predict_seconds(rung: Rung, data: Prepared, settings: TrainSettings, probe: int = 2) -> float:
     """Seconds one job of ``rung`` would take at its most epochs (trees), from a timed probe: the
     job itself for ``probe`` epochs (graphs: 5 × ``probe`` steps; LightGBM: 5 × ``probe`` trees),
-    scaled up. It shares ``--budget`` out among the jobs."""
+    scaled up. The ladder runs the rungs whose worst case fits ``--budget``."""
     if rung.kind == "lightgbm":  # a fixed cost (binning the data) and a cost per tree: two probes
         few, more = 5 * probe, 15 * probe
-        times = [run_job(Job(rung, settings.lgb_lrs[0], 0, replace(settings, lgb_max_trees=n, lgb_patience=n),
-                             math.inf), data)["seconds"] for n in (few, more)]
+        times = [run_job(Job(rung, settings.lgb_lrs[0], 0, replace(settings, lgb_max_trees=n, lgb_patience=n)),
+                             data)["seconds"] for n in (few, more)]
         per_tree = max(times[1] - times[0], 0.0) / (more - few)
         return times[1] + per_tree * (settings.lgb_max_trees - more)
     short = replace(settings, max_epochs=probe, graph_max_epochs=5 * probe)
-    seconds = run_job(Job(rung, settings.lrs[0], 0, short, math.inf), data)["seconds"]
+    seconds = run_job(Job(rung, settings.lrs[0], 0, short), data)["seconds"]
     return seconds * (settings.graph_max_epochs / (5 * probe) if data.graph else settings.max_epochs / probe)
 
 
@@ -147,7 +145,6 @@ def _torch(job: Job, data: Prepared) -> dict[str, Any]:
 
     mon = Monitor(model, optimizer, every=s.monitor_every, n_train=len(data.train))
     best_loss, best_state, best_epoch, epochs, stopped = float("inf"), None, 0, 0, "max_epochs"
-    start = time.perf_counter()
     with mon:
         for epoch in range(1, max_epochs + 1):
             epochs = epoch
@@ -175,9 +172,6 @@ def _torch(job: Job, data: Prepared) -> dict[str, Any]:
                 best_loss, best_epoch, best_state = val_loss, epoch, copy.deepcopy(model.state_dict())
             elif epoch - best_epoch >= patience:
                 stopped = "early_stopping"
-                break
-            if time.perf_counter() - start > job.time_limit:
-                stopped = "budget"
                 break
     if best_state is not None:
         model.load_state_dict(best_state)

@@ -4,9 +4,12 @@ A rung is kept when, against the best simpler rung (the lowest mean test error a
 before it):
 
 1. it cuts the error by more than ``threshold`` (relative: 0.05 = 5 %), and
-2. the gain is larger than twice the noise: the larger of the two rungs' spread across seeds
-   (sample standard deviation) and the gain's standard error over the test rows (paired: the
-   same rows scored by both rungs, each row's error averaged over the seeds).
+2. the gain is larger than twice the noise. Both rungs are trained with the same seeds and scored
+   on the same test rows, so the noise is that of the *paired* difference between them: the larger
+   of its spread across seeds (the sample standard deviation of seed s's error of the simpler rung
+   minus seed s's error of the candidate) and its standard error over the test rows (each row's
+   error averaged over the seeds). Neither rung's own spread enters: a rung that is noisy on its
+   own but beaten on every seed by the same margin does not hide the gain.
 
 The first rung is the baseline and always kept. The recommended model is the last kept rung: it
 beat every simpler rung, and no more complex rung beat it.
@@ -19,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Verdict", "judge", "paired_se"]
+__all__ = ["Verdict", "judge", "paired_se", "paired_spread"]
 
 
 @dataclass(frozen=True)
@@ -29,7 +32,7 @@ class Verdict:
     against: str | None = None  # the best simpler rung it was compared with
     cut: float | None = None  # relative error cut against it
     gain: float | None = None  # absolute error gain
-    noise: float | None = None  # the larger of seed spread and test-row standard error
+    noise: float | None = None  # the larger of the paired seed spread and the paired test-row standard error
 
 
 def paired_se(simpler: np.ndarray, candidate: np.ndarray) -> float:
@@ -45,13 +48,26 @@ def paired_se(simpler: np.ndarray, candidate: np.ndarray) -> float:
     return float(d.std(ddof=1) / math.sqrt(len(d)))
 
 
+def paired_spread(simpler: list[float], candidate: list[float]) -> float:
+    """Sample standard deviation across seeds of the paired gain (``simpler[s] - candidate[s]``, the
+    same seed s in both); 0 with one seed.
+
+    Example:
+        >>> round(paired_spread([0.04, 0.05, 0.06], [0.02, 0.03, 0.04]), 6)  # beaten by 0.02 on every seed
+        0.0
+    """
+    d = np.asarray(simpler, dtype=np.float64) - np.asarray(candidate, dtype=np.float64)
+    return float(d.std(ddof=1)) if len(d) > 1 else 0.0
+
+
 def _pct(x: float) -> str:
     return f"{100 * x:.0f} %" if abs(x) >= 0.1 else f"{100 * x:.2g} %"
 
 
 def judge(names: list[str], errors: list[list[float]], row_errors: list[np.ndarray | None], threshold: float,
           fmt=lambda e: f"{e:.4g}") -> list[Verdict]:  # noqa: ANN001
-    """One verdict per rung, in order. ``errors[i]`` are rung i's test errors, one per seed;
+    """One verdict per rung, in order. ``errors[i]`` are rung i's test errors, one per seed (the
+    same seeds, in the same order, for every rung);
     ``row_errors[i]`` its per-test-row error averaged over seeds (or None); ``fmt`` writes an error.
 
     Example:
@@ -60,7 +76,6 @@ def judge(names: list[str], errors: list[list[float]], row_errors: list[np.ndarr
         (True, 'a', 0.5)
     """
     means = [float(np.mean(e)) if e and all(np.isfinite(e)) else math.nan for e in errors]
-    stds = [float(np.std(e, ddof=1)) if len(e) > 1 and all(np.isfinite(e)) else 0.0 for e in errors]
     out: list[Verdict] = []
     for i, name in enumerate(names):
         if not math.isfinite(means[i]):
@@ -76,9 +91,10 @@ def judge(names: list[str], errors: list[list[float]], row_errors: list[np.ndarr
         gain = base - mine
         se = paired_se(row_errors[j], row_errors[i]) if row_errors[j] is not None and row_errors[i] is not None \
             else 0.0
-        spread = max(stds[i], stds[j])
+        assert len(errors[j]) == len(errors[i]), f"'{names[j]}' and '{name}' were not trained with the same seeds"
+        spread = paired_spread(errors[j], errors[i])
         noise = max(spread, se)
-        what = "seed spread" if spread >= se else "standard error over the test rows"
+        what = "paired spread across seeds" if spread >= se else "paired standard error over the test rows"
         if base <= 0:
             out.append(Verdict(False, f"rejected: '{names[j]}' already has zero test error", names[j], 0.0, gain,
                                noise))

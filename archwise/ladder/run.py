@@ -33,7 +33,7 @@ from .prepare import prepare
 from .rule import Verdict, judge
 from .rungs import Rung, plan_rungs
 
-__all__ = ["ladder", "LadderResult", "RungResult", "SCHEMA"]
+__all__ = ["ladder", "write_model", "LadderResult", "RungResult", "SCHEMA"]
 
 SCHEMA = "archwise.ladder/1"
 RUNS = "runs"
@@ -133,6 +133,8 @@ class LadderResult:
     classes: list[str] | None = None
     split_order: str = "at random"  # or "stratified by class", "in time order"
     weights: str | None = None  # with out: the recommended model's weights file (model.safetensors, …)
+    skipped: dict[str, float] = field(default_factory=dict)  # rungs left out by --budget → their worst-case seconds
+    sample_shape: tuple[int, ...] = ()  # one sample as loaded (graphs: one node's features)
 
     def rung(self, name: str) -> RungResult:
         return next(r for r in self.rungs if r.rung.name == name)
@@ -148,6 +150,7 @@ class LadderResult:
             "settings": self.settings.to_dict(), "rungs": [r.to_dict() for r in self.rungs],
             "recommended": self.recommended, "notes": self.notes, "seconds": self.seconds,
             "workers": self.workers, "executor": self.executor,
+            "skipped": [{"name": k, "predicted_s": v} for k, v in self.skipped.items()],
             "jobs": {"trained": len(self.trained), "reused": len(self.reused)},
         }
 
@@ -204,7 +207,7 @@ def _fmt_error(metric: str) -> Callable[[float], str]:
 
 
 def ladder(data: str | Dataset, *, target: str | None = None, modality: str | None = None, task: str | None = None,
-           seeds: int = 3, threshold: float = 0.05, budget: float | str = 60.0, executor: str = "local",
+           seeds: int = 3, threshold: float = 0.05, budget: float | str = 300.0, executor: str = "local",
            workers: int | None = None, ray_address: str | None = None, resume: bool = False,
            out: str | Path | None = None, window: int = 16, settings: TrainSettings | None = None,
            on_plan: Callable[[list[Rung], dict[str, int]], None] | None = None,
@@ -217,7 +220,10 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
         target, modality, task, window: how to read the data (see :func:`load_data`).
         seeds: training seeds per rung (0, 1, …); the spread across them feeds the noise rule.
         threshold: the relative error cut a rung needs over the best simpler one (0.05 = 5 %).
-        budget: seconds (or "60s", "2m") for the whole ladder; each job's share caps its training.
+        budget: seconds (or "90s", "5m") the ladder may take at worst: the rungs run in order while
+            the worst case of every job so far (all at their most epochs, from a timed probe) fits;
+            the rest are left out with a note. It never stops a job, so scores do not depend on
+            the machine's speed or load.
         executor: "local" (a process pool of ``workers``; one worker runs in this process) or "ray".
         workers: parallel jobs; default the cores, or 1 (this process) when every job together is
             predicted to train in under 30 s, where starting a pool would cost more than it saves.
@@ -241,21 +247,19 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
     ds = data if isinstance(data, Dataset) else load_data(data, target=target, modality=modality, task=task,
                                                            window=window)
     prepared = prepare(ds)
-    rungs, plan_notes = plan_rungs(prepared)
+    planned, plan_notes = plan_rungs(prepared)
     seed_list = list(range(seeds))
-    lrs = {r.name: settings.lgb_lrs if r.kind == "lightgbm" else settings.lrs for r in rungs}
-    counts = {r.name: len(lrs[r.name]) + seeds - 1 for r in rungs}
-    n_jobs = sum(counts.values())
-    # --budget is shared out in proportion to each job's predicted time at its most epochs: when
-    # the predictions fit the budget, no cap binds and the results do not depend on the machine.
-    predicted = {r.name: max(predict_seconds(r, prepared, settings), 1e-3) for r in rungs}
-    total = sum(predicted[r.name] * counts[r.name] for r in rungs)
+    lrs = {r.name: settings.lgb_lrs if r.kind == "lightgbm" else settings.lrs for r in planned}
+    counts = {r.name: len(lrs[r.name]) + seeds - 1 for r in planned}
+    # Each rung's worst case: every job at its most epochs (trees), from a timed probe of the job itself.
+    predicted = {r.name: max(predict_seconds(r, prepared, settings), 1e-3) * counts[r.name] for r in planned}
     if workers is None:  # a pool's workers take seconds to start: not worth it for a small ladder
-        workers = 1 if executor == "local" and total < INLINE_BELOW_S else default_workers()
-    workers = max(1, min(workers, n_jobs))
-    limits = {name: budget_s * workers * p / total for name, p in predicted.items()}
-    config_hash = _hash({"rungs": [r.to_dict() for r in rungs], "settings": settings.to_dict(), "seeds": seed_list,
-                         "budget": budget_s})
+        workers = 1 if executor == "local" and sum(predicted.values()) < INLINE_BELOW_S else default_workers()
+    workers = max(1, min(workers, sum(counts.values())))
+    rungs, skipped = _fit_budget(planned, predicted, workers, budget_s)
+    # The hash covers what is trained, not the budget: the budget decides which rungs run, never
+    # how one trains, so a resume with another budget reuses every finished job.
+    config_hash = _hash({"rungs": [r.to_dict() for r in planned], "settings": settings.to_dict(), "seeds": seed_list})
     out_dir = Path(out) if out is not None else None
     state = {"schema": SCHEMA, "data": ds.name, "split_hash": prepared.split_hash, "config_hash": config_hash}
     store = _Store(out_dir, state, resume)
@@ -269,7 +273,7 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
     chosen: dict[str, float] = {}
 
     def job(rung: Rung, lr: float, seed: int) -> Job:
-        return Job(rung, lr, seed, settings, limits[rung.name], runs_dir)
+        return Job(rung, lr, seed, settings, runs_dir)
 
     def phase2(rung: Rung) -> list[Job]:
         """Once a rung's search is done: its learning rate, and the other seeds' jobs."""
@@ -324,19 +328,45 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
     if seeds == 1:
         notes.append("one seed: there is no spread across seeds, so the noise rule rests on the test rows alone; "
                      "use --seeds 3 or more")
-    capped = sorted({r.rung.name for r in rung_results for j in r.jobs if j["stopped"] == "budget"})
-    if capped:
-        notes.append(f"the time budget stopped {', '.join(capped)} before early stopping did: those scores depend "
-                     f"on this machine's speed; give a larger --budget (now {budget_s:g} s)")
+    if skipped:
+        need = sum(predicted.values()) / workers
+        notes.append(f"not run within --budget {budget_s:g} s: {', '.join(skipped)} (with them the ladder could take up "
+                     f"to {need:.0f} s on {workers} worker{'s' if workers > 1 else ''} if no job stopped early); give "
+                     f"--budget {math.ceil(need / 60)}m to run every rung")
     result = LadderResult(
         ds.name, ds.describe(), prepared.modality.value, prepared.task.value, ds.inferred, metric, prepared.sizes(),
         prepared.split_hash, config_hash, threshold, seed_list, budget_s, settings, rung_results, recommended, notes,
         time.perf_counter() - started, workers, "ray" if executor == "ray" else ("local" if workers > 1 else "inline"),
         trained, reused, str(out_dir) if out_dir is not None else None, prepared.scaling, ds.classes,
-        "in time order" if ds.chronological else "stratified by class" if prepared.classification else "at random")
+        "in time order" if ds.chronological else "stratified by class" if prepared.classification else "at random",
+        skipped={name: predicted[name] for name in skipped}, sample_shape=tuple(int(d) for d in prepared.X.shape[1:]))
     if out_dir is not None:
         _write_out(result, out_dir)
     return result
+
+
+def _fit_budget(planned: list[Rung], predicted: dict[str, float], workers: int,
+                budget_s: float) -> tuple[list[Rung], list[str]]:
+    """The rungs to run, simplest first, and the names of those left out: a rung runs when the worst
+    case of it and every rung kept before it (``predicted`` worker-seconds, shared by ``workers``)
+    fits ``budget_s``. The first rung, the baseline, always runs.
+
+    Example:
+        >>> from archwise.ladder.rungs import Rung
+        >>> r = [Rung(n, n, "torch", "mlp") for n in ("a", "b", "c")]
+        >>> [x.name for x in _fit_budget(r, {"a": 50, "b": 80, "c": 20}, 2, 60)[0]]
+        ['a', 'c']
+    """
+    run: list[Rung] = []
+    skipped: list[str] = []
+    spent = 0.0
+    for i, rung in enumerate(planned):
+        if i == 0 or (spent + predicted[rung.name]) / workers <= budget_s:
+            run.append(rung)
+            spent += predicted[rung.name]
+        else:
+            skipped.append(rung.name)
+    return run, skipped
 
 
 def _budget(value: float | str) -> float:
@@ -380,13 +410,27 @@ def _write_out(result: LadderResult, out: Path) -> None:
 
     data = result.to_dict()
     (out / "ladder.json").write_text(json.dumps(data, indent=2) + "\n")
-    best = result.rung(result.recommended)
+    result.weights = write_model(result, result.recommended, out)
+    plot_ladder(data, out / "ladder.png")
+
+
+def write_model(result: LadderResult, rung: str, folder: str | Path) -> str:
+    """Write ``rung``'s seed-0 model to ``folder``: ``model.json`` (what to build, the input it takes,
+    how its inputs were scaled) and its weights, copied from the ladder's ``runs/``. Returns the
+    weights' file name. The ladder writes its recommended rung this way; any other rung of a run
+    with ``out`` can be written the same way to carry on with it.
+    """
+    if result.out is None:
+        raise ArchwiseError("the ladder ran without --out, so no weights were kept; run it with --out DIR")
+    best = result.rung(rung)
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     key = job_key(best.rung.name, best.lr, 0)
-    runs = out / RUNS
+    runs = Path(result.out) / RUNS
     for stale in ("model.safetensors", "model.pt", "model.lgb.txt"):
-        (out / stale).unlink(missing_ok=True)
+        (folder / stale).unlink(missing_ok=True)
     if best.rung.kind == "lightgbm":
-        shutil.copyfile(runs / f"{key}.lgb.txt", out / "model.lgb.txt")
+        shutil.copyfile(runs / f"{key}.lgb.txt", folder / "model.lgb.txt")
         weights = "model.lgb.txt"
     else:
         import torch
@@ -395,17 +439,19 @@ def _write_out(result: LadderResult, out: Path) -> None:
         try:
             from safetensors.torch import save_file
 
-            save_file({k: v.contiguous() for k, v in state.items()}, str(out / "model.safetensors"))
+            save_file({k: v.contiguous() for k, v in state.items()}, str(folder / "model.safetensors"))
             weights = "model.safetensors"
         except (ImportError, RuntimeError, ValueError):  # shared tensors, or no safetensors
-            torch.save(state, out / "model.pt")
+            torch.save(state, folder / "model.pt")
             weights = "model.pt"
-    (out / "model.json").write_text(json.dumps({
+    sample = [math.prod(result.sample_shape)] if best.rung.flatten else list(result.sample_shape)
+    (folder / "model.json").write_text(json.dumps({
         "rung": best.rung.name, "label": best.rung.label, "arch": best.rung.arch,
         "hyperparameters": best.rung.kwargs, "weights": weights, "seed": 0, "lr": best.lr,
         "input": "each sample flattened to a vector" if best.rung.flatten else "as loaded",
+        # one sample as the model takes it (graphs: one node's features, with edge_index beside them)
+        "input_shape": sample, "batch_size": result.settings.batch_size, "graph": best.rung.graph,
         "build": f"archwise.design.create_arch({best.rung.arch!r}, **hyperparameters)",
         "input_scaling": result.scaling, "classes": result.classes,
     }, indent=2) + "\n")
-    plot_ladder(data, out / "ladder.png")
-    result.weights = weights
+    return weights

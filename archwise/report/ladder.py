@@ -39,8 +39,8 @@ def _head(result: LadderResult) -> list[tuple[str, str]]:
     st = result.settings
     sizes = result.sizes
     rule = (f"keep a rung only when it cuts the best simpler rung's test error by more than "
-            f"{100 * result.threshold:.3g} % and the gain exceeds twice the noise (seed spread or test-row "
-            "standard error, the larger)")
+            f"{100 * result.threshold:.3g} % and the gain exceeds twice the noise of the paired difference (its "
+            "spread across seeds or its standard error over the test rows, the larger)")
     training = (f"Adam, learning rate searched over {_lrs(st.lrs)} (LightGBM {_lrs(st.lgb_lrs)}) on validation "
                 f"error, seed 0; early stopping on validation loss (patience {st.patience}, graphs "
                 f"{st.graph_patience}); {len(result.seeds)} seed{'s' if len(result.seeds) != 1 else ''}; watched "
@@ -51,6 +51,8 @@ def _head(result: LadderResult) -> list[tuple[str, str]]:
                   f"({result.split_order}; split hash {result.split_hash})"),
         ("training", training),
         ("rule", rule),
+        ("budget", f"{result.budget:g} s at worst: rungs run in order while every job's most epochs fit; "
+                   "it never cuts a job short"),
     ]
 
 

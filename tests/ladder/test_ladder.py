@@ -175,9 +175,18 @@ def test_npz_sequences_get_a_recurrent_rung(tmp_path):
     assert any("one seed" in n for n in result.notes)
 
 
-def test_budget_that_binds_is_said(tmp_path):
-    result = ladder("wine", workers=1, seeds=2, budget="0.001s")
-    assert any("the time budget stopped" in n for n in result.notes)
+def test_the_budget_decides_which_rungs_run_and_says_so():
+    full = ladder("wine", workers=1, seeds=2)
+    tight = ladder("wine", workers=1, seeds=2, budget="0.001s")
+    assert [r.rung.name for r in tight.rungs] == ["linear"]  # the baseline always runs
+    assert set(tight.skipped) == {"mlp-128", "mlp-256x2", "lightgbm"} and all(s > 0 for s in tight.skipped.values())
+    note = next(n for n in tight.notes if n.startswith("not run within --budget"))
+    assert "mlp-128, mlp-256x2, lightgbm" in note and "give --budget" in note
+    data = tight.to_dict()
+    assert [s["name"] for s in data["skipped"]] == ["mlp-128", "mlp-256x2", "lightgbm"]
+    # what runs trains exactly as without the budget: same epochs, same scores
+    assert _numbers(tight) == _numbers(full)[:1] and full.skipped == {}
+    assert tight.recommended == "linear"
 
 
 def test_report_golden(cancer, golden):

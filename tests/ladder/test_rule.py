@@ -1,4 +1,4 @@
-"""The keep/reject rule, against hand-worked cases: the threshold, the noise rule (seed spread and
+"""The keep/reject rule, against hand-worked cases: the threshold, the noise rule (paired seed spread and
 test-row standard error), the best simpler rung, and the recommendation."""
 
 from __future__ import annotations
@@ -36,14 +36,41 @@ def test_noise_rule_rejects_a_gain_within_twice_the_seed_spread():
     assert np.std(cand, ddof=1) == pytest.approx(0.02)
     v = _judge([[0.1, 0.1, 0.1], cand])[1]
     assert not v.kept and v.noise == pytest.approx(0.02) and "within twice the noise" in v.reason
-    assert "seed spread" in v.reason
+    assert "paired spread across seeds" in v.reason
     # the same means with a tight spread are kept
     assert _judge([[0.1, 0.1, 0.1], [0.079, 0.08, 0.081]])[1].kept
 
 
-def test_noise_rule_uses_the_larger_spread_of_the_two_rungs():
+def test_noise_rule_uses_the_spread_of_the_paired_difference():
     v = _judge([[0.06, 0.10, 0.14], [0.05, 0.05, 0.05]])[1]  # the baseline is the noisy one (std 0.04)
-    assert v.noise == pytest.approx(0.04) and not v.kept
+    assert v.noise == pytest.approx(0.04) and not v.kept  # gains 0.01, 0.05, 0.09: sd 0.04 by hand
+
+
+def test_a_rung_that_wins_on_every_seed_is_kept_however_noisy_each_rung_is():
+    # Issue 24: both rungs spread with sd 0.01 across seeds (the larger-spread rule said 2 × 0.01 > 0.015 and
+    # rejected), but the candidate beats the simpler rung by 0.015 on each seed: the paired gain does not vary.
+    simpler, cand = [0.040, 0.050, 0.060], [0.025, 0.035, 0.045]
+    assert np.std(simpler, ddof=1) == pytest.approx(0.01) and np.std(cand, ddof=1) == pytest.approx(0.01)
+    v = _judge([simpler, cand])[1]
+    assert v.kept and v.noise == pytest.approx(0.0, abs=1e-12) and v.gain == pytest.approx(0.015)
+
+
+def test_a_gain_that_flips_with_the_seed_is_noise_even_when_each_rung_is_steady():
+    # each rung alone spreads by 0.005, but the ranking flips between seeds: the paired gains 0.02, 0.00, 0.01
+    # spread by 0.01 (hand formula), and 2 × 0.01 > the 0.01 gain
+    v = _judge([[0.05, 0.04, 0.045], [0.03, 0.04, 0.035]])[1]
+    assert v.noise == pytest.approx(0.01) and not v.kept
+
+
+def test_digits_scores_measured_without_a_time_cap_keep_the_cnn():
+    # Per-seed test errors of `archwise ladder digits` (seeds 0, 1, 2) measured on 2026-12-03 after the time cap
+    # was removed; the rows are left out, so only the paired seed spread is the noise here.
+    errors = {"linear": [0.0446, 0.0474, 0.0446], "mlp-128": [0.0306, 0.0362, 0.0418],
+              "mlp-256x2": [0.0334, 0.0334, 0.0501], "resnet": [0.0167, 0.0223, 0.0223]}
+    v = judge(list(errors), list(errors.values()), [None] * 4, 0.05)
+    assert [x.kept for x in v] == [True, False, False, True]  # mlp-128 by the noise rule, mlp-256x2 no better
+    assert v[3].against == "mlp-128" and v[3].gain == pytest.approx(0.0362 - 0.02043, abs=1e-4)
+    assert v[3].noise == pytest.approx(np.std([0.0139, 0.0139, 0.0195], ddof=1))
 
 
 def test_noise_rule_uses_the_test_rows_standard_error_when_larger():

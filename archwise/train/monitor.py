@@ -500,21 +500,51 @@ def _first_tensor(output: Any) -> torch.Tensor | None:
 
 
 def _norms(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
-    """2-norm of each tensor, computed on its device (foreach kernels where the layout allows)."""
-    dense = [t for t in tensors if t.layout == torch.strided]
-    if len(dense) == len(tensors):
-        return list(torch._foreach_norm(tensors)) if tensors else []
-    return [t.coalesce().values().norm() if t.is_sparse else t.norm() for t in tensors]
+    """2-norm of each tensor, computed on its device (foreach kernels where the layout allows).
+
+    A float32 (or half) norm overflows once the sum of squares passes ~3.4e38 (values near 1.8e19),
+    so a large but finite tensor would read as infinite. The few norms that came out infinite are
+    taken again, scaled by the tensor's largest magnitude and returned in float64: a norm is
+    infinite only when a value is (one check per sampled step, on a tensor of one norm per tensor).
+    """
+    if not tensors:
+        return []
+    if all(t.layout == torch.strided for t in tensors):
+        norms = list(torch._foreach_norm(tensors))
+    else:
+        norms = [t.coalesce().values().norm() if t.is_sparse else t.norm() for t in tensors]
+    inf = torch.isinf(torch.stack([n.to(norms[0].device, torch.float32) for n in norms]))
+    if bool(inf.any()):
+        for i in inf.nonzero().flatten().tolist():
+            norms[i] = _scaled_norm(tensors[i])
+    return norms
+
+
+def _scaled_norm(t: torch.Tensor) -> torch.Tensor:
+    """‖t‖ without overflow: max|t| × ‖t / max|t|‖, in float64 (inf when ``t`` holds an inf, nan for a nan).
+
+    Example:
+        >>> round(float(_scaled_norm(torch.full((4,), 1e20))) / 1e20, 6)  # float32's own norm says inf
+        2.0
+    """
+    values = t.coalesce().values() if t.is_sparse else t
+    top = values.detach().abs().amax().double()
+    if not bool(torch.isfinite(top)) or float(top) == 0.0:
+        return top if not bool(torch.isnan(values).any()) else top * float("nan")
+    return top * torch.linalg.vector_norm(values / top.to(values.dtype)).double()
 
 
 def _per_layer(norms: Iterable[torch.Tensor], owner: list[int], n_layers: int) -> torch.Tensor:
+    """Each layer's norm from its tensors' norms (the root of the sum of squares), summed in float64
+    so that large layers do not overflow (float32 where the device has no float64, such as MPS)."""
     norms = list(norms)
     if not norms:
-        return torch.zeros(n_layers)
+        return torch.zeros(n_layers, dtype=torch.float64)
     device = norms[0].device
-    squares = torch.stack([n.to(device=device, dtype=torch.float32) for n in norms]) ** 2
+    dtype = torch.float32 if device.type == "mps" else torch.float64
+    squares = torch.stack([n.to(device=device, dtype=dtype) for n in norms]) ** 2
     index = torch.tensor(owner, device=device)
-    return torch.zeros(n_layers, device=device).index_add_(0, index, squares).sqrt()
+    return torch.zeros(n_layers, device=device, dtype=dtype).index_add_(0, index, squares).sqrt()
 
 
 def check_every(every: object) -> None:

@@ -220,3 +220,37 @@ def test_log_epoch_refuses_names_the_record_uses_itself():
             mon.log_epoch(train_loss=1.0, step=3)
         mon.log_epoch(train_loss=1.0, lr_end=0.1)
     assert mon.record.epochs[0].extra == {"lr_end": 0.1}
+
+
+def test_large_finite_weights_are_not_reported_non_finite():
+    """Issue 17 (6): float32 norms overflow above ~1.8e19; a layer of finite weights near 1e20 has a
+    finite norm (summed in float64), and only a real inf or NaN is called non-finite."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    with torch.no_grad():
+        model[2].weight.fill_(1e20)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.0)
+    x, y = torch.randn(32, 4), torch.randint(0, 2, (32,))
+    with archwise.Monitor(model, optimizer, every=1) as mon:
+        for _ in range(3):
+            loss = model(x).sum() * 1e-30  # finite (the outputs reach ~1e21), and so are the gradients
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            mon.step(loss)
+    norms = [s.weight_norm for s in mon.record.sampled()]
+    expected = 1e20 * math.sqrt(16)  # 16 weights of 1e20 (the bias is small beside it)
+    assert all(math.isfinite(n[1]) and n[1] == pytest.approx(expected, rel=1e-6) for n in norms), norms
+    assert all(w == pytest.approx(float(torch.linalg.vector_norm(model[0].weight.detach().double()) ** 2 +
+                                        torch.linalg.vector_norm(model[0].bias.detach().double()) ** 2) ** 0.5, rel=1e-6)
+               for w in (n[0] for n in norms))
+    assert not [d for d in mon.diagnose() if d.problem == "non_finite" and "weights" in d.summary]
+    with torch.no_grad():
+        model[2].weight[0, 0] = float("inf")  # a real inf is still reported
+    with archwise.Monitor(model, optimizer, every=1) as mon:
+        out = model(x)[:, 1].sum()
+        optimizer.zero_grad()
+        out.backward()
+        optimizer.step()
+        mon.step(1.0)
+    assert math.isinf(mon.record.sampled()[0].weight_norm[1])

@@ -20,8 +20,11 @@ __all__ = ["PROBLEMS", "Diagnosis", "Prescription", "DiagnoseConfig", "Severity"
 
 # The problems in the order they are reported at equal severity: causes before the symptoms they
 # produce (a saturated or dead layer is why gradients vanish; vanishing is why the loss is flat).
-PROBLEMS = ("non_finite", "exploding_gradients", "divergence", "dead_units", "saturation", "vanishing_gradients",
-            "loss_not_decreasing", "overfitting", "underfitting", "oscillation", "slow_step")
+# Data and loss bugs come first: when the labels, the batch order or the loss's inputs are wrong, no
+# change to the model or the optimizer helps.
+PROBLEMS = ("non_finite", "probabilities_into_logit_loss", "labels_misaligned", "unshuffled_data", "unscaled_targets",
+            "exploding_gradients", "divergence", "weight_decay_too_high", "dead_units", "saturation",
+            "vanishing_gradients", "loss_not_decreasing", "overfitting", "underfitting", "oscillation", "slow_step")
 
 
 @dataclass(frozen=True)
@@ -82,6 +85,11 @@ class DiagnoseConfig:
     underfit_drop: float = 0.5      # without a metric: train loss fell less than this (relative)
     underfit_gap: float = 0.1       # train and val within this (relative): no overfitting
     min_epochs: int = 3             # fewer epochs than this: the epoch rules stay quiet
+    unscaled_target_loss: float = 100.0  # a regression whose loss starts above this has unscaled targets
+    decay_shrink: float = 0.5       # weight_decay_too_high: the weights' norm fell to this share of its start
+    unshuffled_corr: float = 0.5    # unshuffled_data: the in-epoch loss pattern repeats with this correlation
+    unshuffled_swing: float = 0.1   # ... and swings by this share of the loss's level
+    tiny_update: float = 1e-4       # a typical update-to-weight ratio below this is a learning rate too low
     slow_data: float = 0.4          # data wait above this fraction of the step time
     slow_backward: float = 4.0      # backward above this many times the forward
 

@@ -21,7 +21,9 @@ What it hooks, and what each hook records:
   pre-activations with ``|x| ≥ saturation_at`` (5 by default);
 * forward hooks on the root module and a hook on its output's gradient that queues an autograd
   callback for the end of the backward pass: the step's time split into data wait, forward,
-  backward, optimizer step and the rest.
+  backward, optimizer step and the rest; on the first training forward also the input's scale
+  (mean, std, largest magnitude) and the output's form (its features, and whether its rows are
+  probabilities), kept in the record's meta;
 
 Losses are kept as tensors on their device and copied to the host once per sample, so a GPU run
 is not synchronised every step. Steps that a ``GradScaler`` skipped (pass ``scaler=``) run no
@@ -70,11 +72,14 @@ class Monitor:
         hook_optimizer: set ``False`` when a framework calls :meth:`before_optimizer_step` and
             :meth:`after_optimizer_step` itself (the Lightning and Trainer callbacks do).
         saturation_at: ``|pre-activation|`` from which a sigmoid/tanh unit counts as saturated.
+        trivial_loss: the loss a trivial predictor reaches on this data (the targets' variance
+            for MSE, the entropy of the class frequencies for cross-entropy), when you know it; the
+            detectors judge progress against it. Without it a classifier's is taken as log C.
     """
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer | None = None, every: int = 10, *,
                  window: int = 5, scaler: Any = None, n_train: int | None = None, update_ratio: bool = True,
-                 hook_optimizer: bool = True, saturation_at: float = 5.0) -> None:
+                 hook_optimizer: bool = True, saturation_at: float = 5.0, trivial_loss: float | None = None) -> None:
         if not isinstance(model, nn.Module):
             raise ArchwiseError(f"Monitor expects a torch.nn.Module; found {type(model).__name__}; pass the model "
                                 "being trained")
@@ -93,6 +98,10 @@ class Monitor:
         self.update_ratio = update_ratio
         self.hook_optimizer = hook_optimizer
         self.saturation_at = float(saturation_at)
+        if trivial_loss is not None and not (isinstance(trivial_loss, (int, float)) and trivial_loss > 0):
+            raise ArchwiseError(f"trivial_loss must be a positive number (a trivial predictor's loss); found "
+                                f"{trivial_loss!r}")
+        self.trivial_loss = trivial_loss
         self.record = TrainingRecord()
         self._n_train = n_train
         self._handles: list[Any] = []
@@ -200,7 +209,8 @@ class Monitor:
                             "dropout": [float(m.p) for m in self.model.modules() if isinstance(m, nn.modules.dropout._DropoutNd)],
                             "norm_layers": sum(isinstance(m, (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm))
                                                for m in self.model.modules()),
-                            "n_train": self._n_train, "scaler": self.scaler is not None}
+                            "n_train": self._n_train, "scaler": self.scaler is not None,
+                            "trivial_loss": self.trivial_loss}
         if self.optimizer is not None:
             group = self.optimizer.param_groups[0]
             self.record.meta["optimizer"] = {
@@ -228,6 +238,8 @@ class Monitor:
         now = time.perf_counter()
         if torch.is_grad_enabled():
             self._times["data"] += max(0.0, now - self._t_mark)
+            if "input" not in self.record.meta:
+                self.record.meta["input"] = _tensor_scale(_first_tensor(args))
         self._t_fwd = now
 
     def _on_forward_end(self, module: nn.Module, args: Any, output: Any) -> None:
@@ -240,6 +252,8 @@ class Monitor:
             tensor = _first_tensor(output)
             if tensor is not None and tensor.requires_grad:
                 tensor.register_hook(self._on_backward_start)
+            if "output" not in self.record.meta:
+                self.record.meta["output"] = _output_form(tensor)
         self._t_fwd = None
         self._t_mark = now
 
@@ -497,6 +511,33 @@ def _first_tensor(output: Any) -> torch.Tensor | None:
             if found is not None:
                 return found
     return None
+
+
+def _tensor_scale(x: torch.Tensor | None) -> dict[str, Any] | None:
+    """What the first training batch fed the model looks like: its shape and, for floating inputs,
+    mean, standard deviation and largest magnitude (the evidence for "normalise the inputs")."""
+    if x is None:
+        return None
+    out: dict[str, Any] = {"shape": list(x.shape), "dtype": str(x.dtype).removeprefix("torch.")}
+    if x.is_floating_point() and x.numel() > 1 and x.device.type != "meta":
+        with torch.no_grad():
+            v = x.detach().double()
+            out.update(mean=float(v.mean()), std=float(v.std()), absmax=float(v.abs().max()))
+    return out
+
+
+def _output_form(y: torch.Tensor | None) -> dict[str, Any] | None:
+    """The model's first training output: its features (last dimension) and the share of rows that
+    are probability vectors (every entry in [0, 1], summing to 1), the mark of a softmax at the end."""
+    if y is None or y.device.type == "meta":
+        return None
+    out: dict[str, Any] = {"shape": list(y.shape), "features": int(y.shape[-1]) if y.dim() else 1}
+    if y.is_floating_point() and y.dim() >= 1 and y.shape[-1] >= 2 and y.numel():
+        with torch.no_grad():
+            v = y.detach().double().reshape(-1, y.shape[-1])
+            rows = (v.min(1).values >= 0) & (v.max(1).values <= 1) & ((v.sum(1) - 1).abs() < 1e-3)
+            out["probability_rows"] = float(rows.double().mean())
+    return out
 
 
 def _norms(tensors: list[torch.Tensor]) -> list[torch.Tensor]:

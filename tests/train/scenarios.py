@@ -187,6 +187,85 @@ def saturated(seed: int = 0):
     return train(model, tr, val=va, epochs=8, lr=1e-3, opt="sgd", seed=seed)
 
 
+def softmax_into_ce(seed: int = 0):
+    """A softmax at the end of the model, and nn.CrossEntropyLoss (which applies log-softmax again)."""
+    torch.manual_seed(seed)
+    tr, va = _split(*_digits(seed=seed))
+    return train(nn.Sequential(mlp([64, 128, 10]), nn.Softmax(-1)), tr, val=va, epochs=10, lr=1e-3, seed=seed)
+
+
+def misaligned_labels(seed: int = 0):
+    """The training labels shuffled apart from their inputs (validation is right)."""
+    torch.manual_seed(seed)
+    (x, y), va = _split(*_digits(seed=seed))
+    y = y[torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))]
+    return train(mlp([64, 256, 10]), (x, y), val=va, epochs=15, lr=1e-3, seed=seed)
+
+
+def unshuffled(seed: int = 0):
+    """The training set sorted by class and fed in the same order every epoch."""
+    torch.manual_seed(seed)
+    (x, y), va = _split(*_digits(seed=seed))
+    order = y.argsort(stable=True)
+    x, y = x[order], y[order]
+    model = mlp([64, 128, 10])
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    loss_fn = nn.CrossEntropyLoss()
+    mon = archwise.Monitor(model, optimizer, every=5)
+    with mon:
+        for _ in range(6):
+            for i in range(0, len(x), 64):  # no shuffling: the bug
+                loss = loss_fn(model(x[i:i + 64]), y[i:i + 64])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+                mon.step(loss)
+            with torch.no_grad():
+                out, vout = model(x), model(va[0])
+            mon.log_epoch(train_loss=float(loss_fn(out, y)), val_loss=float(loss_fn(vout, va[1])),
+                          train_metric=float((out.argmax(1) == y).float().mean()),
+                          val_metric=float((vout.argmax(1) == va[1]).float().mean()))
+    return mon
+
+
+def unscaled_targets(seed: int = 0):
+    """scikit-learn's diabetes: inputs standardised, the target (25-346) left in its units, MSE."""
+    from sklearn.datasets import load_diabetes
+
+    torch.manual_seed(seed)
+    x, y = load_diabetes(return_X_y=True)
+    order = np.random.default_rng(seed).permutation(len(x))
+    x, y = x[order], y[order]
+    x = (x - x.mean(0)) / x.std(0)
+    tr, va = _split(torch.tensor(x, dtype=torch.float32), torch.tensor(y, dtype=torch.float32)[:, None])
+    return train(mlp([10, 64, 1]), tr, val=va, epochs=10, lr=1e-3, classify=False, seed=seed)
+
+
+def huge_weight_decay(seed: int = 0):
+    """SGD with weight decay 1.0: the weights are pulled to zero faster than they learn."""
+    torch.manual_seed(seed)
+    tr, va = _split(*_digits(seed=seed))
+    return train(mlp([64, 128, 10]), tr, val=va, epochs=10, lr=1e-2, opt="sgd", weight_decay=1.0, seed=seed)
+
+
+def raw_inputs(seed: int = 0):
+    """Digits' raw pixels (0-16), scaled ×10 and not standardised, into a tanh network."""
+    from sklearn.datasets import load_digits
+
+    torch.manual_seed(seed)
+    x, y = load_digits(return_X_y=True)
+    order = np.random.default_rng(seed).permutation(len(x))
+    tr, va = _split(torch.tensor(x[order] * 10, dtype=torch.float32), torch.tensor(y[order]))
+    return train(mlp([64, 128, 128, 10], act=nn.Tanh), tr, val=va, epochs=8, lr=1e-3, seed=seed)
+
+
+def low_lr(seed: int = 0):
+    """Adam at 1e-6: a sound model and init whose steps are far too small."""
+    torch.manual_seed(seed)
+    tr, va = _split(*_digits(seed=seed))
+    return train(mlp([64, 128, 10]), tr, val=va, epochs=8, lr=1e-6, seed=seed)
+
+
 # ---- healthy runs -------------------------------------------------------------------------------
 
 def healthy_mlp(seed: int = 0):
@@ -275,9 +354,17 @@ FAULTS = [
     Scenario("vanishing", vanishing, "vanishing_gradients", "add_skip_connections"),
     Scenario("high_lr", high_lr, None, "lower_learning_rate"),   # any of exploding / divergence / non_finite
     Scenario("overfit", overfit, "overfitting", "reduce_capacity"),
-    Scenario("underfit", underfit, "underfitting", "train_longer"),
+    Scenario("underfit", underfit, "underfitting", "increase_capacity"),  # a plateau: more epochs do not help
     Scenario("dead_relu", dead_relu, "dead_units", "check_initialization"),
     Scenario("saturation", saturated, "saturation", "check_initialization"),
+    # issue 17's classes: data and loss bugs, scale, regularisation, the order of remedies
+    Scenario("softmax_into_ce", softmax_into_ce, "probabilities_into_logit_loss", "check_loss_inputs"),
+    Scenario("misaligned_labels", misaligned_labels, "labels_misaligned", "check_data_pipeline"),
+    Scenario("unshuffled", unshuffled, "unshuffled_data", "shuffle_data"),
+    Scenario("unscaled_targets", unscaled_targets, "unscaled_targets", "standardize_targets"),
+    Scenario("huge_weight_decay", huge_weight_decay, "weight_decay_too_high", "reduce_weight_decay"),
+    Scenario("raw_inputs", raw_inputs, "saturation", "normalize_inputs"),
+    Scenario("low_lr", low_lr, "loss_not_decreasing", "raise_learning_rate"),
 ]
 HIGH_LR_PROBLEMS = ("exploding_gradients", "divergence", "non_finite")
 

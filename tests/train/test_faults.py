@@ -56,7 +56,10 @@ def test_overfitting_evidence_gives_the_capacity_ratio_and_best_epoch():
     assert f"epoch {d.evidence['best_epoch']}" in d.prescriptions[-1].text
 
 
-def test_underfitting_prescriptions_follow_the_seed():
+def test_underfitting_on_a_plateau_puts_capacity_first_and_more_epochs_last():
+    # issue 17 (5): "train longer" comes first only while the training loss still falls (> 1 % per epoch)
     d = next(d for d in S.underfit(0).diagnose() if d.problem == "underfitting")
-    assert [p.action for p in d.prescriptions] == ["train_longer", "increase_capacity", "reduce_regularization",
-                                                   "check_learning_rate"]
+    assert d.evidence["train_loss_fall_per_epoch"] < 0.01
+    assert [p.action for p in d.prescriptions] == ["increase_capacity", "reduce_regularization", "check_learning_rate",
+                                                   "train_longer"]
+    assert "stopped falling" in d.prescriptions[0].text

@@ -10,15 +10,17 @@ from typing import Any
 
 from ..diagnosis import PROBLEMS, DiagnoseConfig, Diagnosis, ranked
 from ..record import TrainingRecord
-from . import (dead_units, divergence, exploding_gradients, loss_not_decreasing, non_finite, oscillation,
-               overfitting, saturation, slow_step, underfitting, vanishing_gradients)
+from . import (dead_units, divergence, exploding_gradients, labels_misaligned, loss_not_decreasing, non_finite,
+               oscillation, overfitting, probabilities_into_logit_loss, saturation, slow_step, underfitting,
+               unscaled_targets, unshuffled_data, vanishing_gradients, weight_decay_too_high)
 from ._signals import Signals
 
 __all__ = ["DETECTORS", "diagnose"]
 
-DETECTORS = {m.PROBLEM: m.detect for m in (non_finite, exploding_gradients, divergence, dead_units, saturation,
-                                            vanishing_gradients, loss_not_decreasing, overfitting, underfitting,
-                                            oscillation, slow_step)}
+DETECTORS = {m.PROBLEM: m.detect for m in (non_finite, probabilities_into_logit_loss, labels_misaligned,
+                                            unshuffled_data, unscaled_targets, exploding_gradients, divergence,
+                                            weight_decay_too_high, dead_units, saturation, vanishing_gradients,
+                                            loss_not_decreasing, overfitting, underfitting, oscillation, slow_step)}
 assert tuple(DETECTORS) == PROBLEMS
 
 

@@ -9,7 +9,7 @@ from ..record import TrainingRecord
 from ._signals import Signals
 
 __all__ = ["check_initialization", "lower_learning_rate", "clip_gradients", "normalize_inputs", "add_normalization",
-           "weighted_depth", "uses_saturating"]
+           "weighted_depth", "uses_saturating", "init_gaps", "first_layer_hit", "by_evidence"]
 
 
 def weighted_depth(record: TrainingRecord) -> int:
@@ -41,6 +41,11 @@ def _init_gaps(record: TrainingRecord) -> list[str]:
 def _bias_gaps(record: TrainingRecord) -> list[str]:
     return [f"{layer.name}.bias started at mean {fmt(layer.bias_mean)}" for layer in record.layers
             if layer.bias_mean is not None and abs(layer.bias_mean) >= 0.5 and layer.type not in _NORM_TYPES]
+
+
+def init_gaps(record: TrainingRecord) -> list[str]:
+    """What is off in the starting weights and biases (empty when they look like the usual init)."""
+    return _bias_gaps(record) + _init_gaps(record)
 
 
 def check_initialization(record: TrainingRecord, focus: str = "") -> Prescription:
@@ -81,9 +86,33 @@ def clip_gradients(signals: Signals) -> Prescription:
                         f"{hint}) between backward() and step()")
 
 
-def normalize_inputs() -> Prescription:
+def normalize_inputs(signals: Signals | None = None) -> Prescription:
+    scale = signals.input_scale() if signals is not None else None
+    seen = (f": the first batch has std {fmt(scale[0])} and values up to {fmt(scale[1])}, where standardised data "
+            "sits near 1" if scale is not None and signals.inputs_unscaled() else "")
     return Prescription("normalize_inputs", "check data preprocessing: standardise the inputs (zero mean, unit "
-                        "variance per feature or channel) and the regression targets")
+                        f"variance per feature or channel, with the training split's statistics){seen}")
+
+
+def first_layer_hit(record: TrainingRecord, names: list[str]) -> bool:
+    """Whether the first activation module of the model is among ``names`` (the one the inputs feed)."""
+    return bool(record.activations) and record.activations[0].name in names
+
+
+def by_evidence(evidenced: list[tuple[bool, Prescription]], rest: list[Prescription]) -> tuple[Prescription, ...]:
+    """The remedies whose evidence holds in this run first (in the order given), then the seed's
+    default order (``rest``), each action once: a remedy the numbers point at goes first.
+
+    Example:
+        >>> a, b, c = (Prescription(x, x) for x in "abc")
+        >>> [p.action for p in by_evidence([(False, a), (True, c)], [a, b, c])]
+        ['c', 'a', 'b']
+    """
+    out: list[Prescription] = []
+    for p in [p for held, p in evidenced if held] + rest:
+        if p.action not in {q.action for q in out}:
+            out.append(p)
+    return tuple(out)
 
 
 def add_normalization(record: TrainingRecord) -> Prescription:

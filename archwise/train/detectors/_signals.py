@@ -122,15 +122,74 @@ class Signals:
         return (self.head - self.tail) / max(abs(self.head), 1e-12)
 
     @property
+    def classes(self) -> int | None:
+        """The number of classes, when the run looks like classification: the model's output has C ≥ 2
+        features and the epochs log a higher-is-better metric in [0, 1] (accuracy)."""
+        out = self.record.meta.get("output") or {}
+        features = out.get("features")
+        metrics = [m for e in self.record.epochs for m in (e.train_metric, e.val_metric) if m is not None]
+        if not isinstance(features, int) or features < 2 or not metrics or not self.record.metric_higher_is_better:
+            return None
+        return features if all(0.0 <= m <= 1.0 for m in metrics) else None
+
+    @property
+    def trivial(self) -> float | None:
+        """The loss of a trivial predictor: ``Monitor(trivial_loss=...)`` when given, else log C for a
+        C-class classifier (a uniform guess under cross-entropy); None when the record cannot tell."""
+        given = self.record.meta.get("trivial_loss")
+        if isinstance(given, (int, float)) and given > 0:
+            return float(given)
+        return math.log(self.classes) if self.classes else None
+
+    @property
+    def reference(self) -> float | None:
+        """Where progress is measured from: the run's start, or the trivial predictor's loss when the
+        start is worse than guessing (an inflated start from a bad init or unscaled inputs)."""
+        if self.head is None:
+            return None
+        return min(self.head, self.trivial) if self.trivial is not None else self.head
+
+    @property
+    def progress(self) -> float | None:
+        """How far the loss fell below the reference, relative to it."""
+        ref = self.reference
+        if ref is None or self.tail is None:
+            return None
+        return (ref - self.tail) / max(abs(ref), 1e-12)
+
+    @property
     def improving_well(self) -> bool:
-        """The gate: gradient and activation statistics alone never warn while this holds."""
-        return self.enough and (self.drop or 0.0) >= self.config.improving_well and not self.nonfinite_steps
+        """The gate: gradient and activation statistics alone never warn while this holds. The fall is
+        judged from a sane reference (see :attr:`reference`), so a loss that fell a lot from a silly
+        start but not below a trivial guess does not hide dead or saturated units."""
+        return self.enough and (self.progress or 0.0) >= self.config.improving_well and not self.nonfinite_steps
 
     def gate(self, overall: str = "") -> tuple[Severity, str]:
         """A statistic-only detector's severity, and the words that say why it is only ``info``."""
         if self.improving_well:
-            return Severity.INFO, f"; the loss still fell {fmt(100 * self.drop)}%{overall}, so this is noted only"
+            against = (f" below the trivial predictor's {fmt(self.reference)}" if self.reference != self.head else "")
+            return Severity.INFO, (f"; the loss still fell {fmt(100 * self.progress)}%{against}{overall}, so this is "
+                                   "noted only")
+        if self.trivial is not None and self.head is not None and self.head > self.trivial and (self.drop or 0) > 0:
+            return Severity.WARNING, (f"; the loss fell from {fmt(self.head)} but only to {fmt(self.tail)}, against "
+                                      f"{fmt(self.trivial)} for a trivial predictor (log {self.classes} for "
+                                      f"{self.classes} classes)" if self.classes else
+                                      f"; the loss fell from {fmt(self.head)} but only to {fmt(self.tail)}, against "
+                                      f"{fmt(self.trivial)} for a trivial predictor")
         return Severity.WARNING, ""
+
+    def input_scale(self) -> tuple[float, float] | None:
+        """(std, largest magnitude) of the first floating training input, when recorded."""
+        inp = self.record.meta.get("input") or {}
+        if isinstance(inp.get("std"), (int, float)) and isinstance(inp.get("absmax"), (int, float)):
+            return float(inp["std"]), float(inp["absmax"])
+        return None
+
+    def inputs_unscaled(self) -> bool:
+        """The inputs are far from standardised: a spread above 5 or values beyond 50 (standardised
+        data sits near 1 and rarely passes 10)."""
+        scale = self.input_scale()
+        return scale is not None and (scale[0] > 5.0 or scale[1] > 50.0)
 
     def typical_update_ratio(self) -> float | None:
         """The median over layers of each layer's update-to-weight ratio over the last samples."""

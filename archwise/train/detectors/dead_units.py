@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, fmt, pct
+from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt, pct
 from ..record import TrainingRecord
-from ._advice import add_normalization, check_initialization, lower_learning_rate
+from ._advice import (add_normalization, by_evidence, check_initialization, first_layer_hit, init_gaps,
+                      lower_learning_rate, normalize_inputs)
 from ._signals import Signals, label
 
 PROBLEM = "dead_units"
@@ -19,16 +20,25 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     names = ", ".join(f"{label(a.name, a.type)} {pct(f)}" for a, f in hits)
     evidence = {"modules": {a.name: f for a, f in hits}, "window_steps": window, "loss_drop": sig.drop}
     severity, gate = sig.gate()
+    unscaled = sig.inputs_unscaled() and first_layer_hit(record, [a.name for a, _ in hits])
+    if unscaled:  # direct evidence of a cause: the loss falling does not make it harmless
+        std, top = sig.input_scale()
+        severity, gate = Severity.WARNING, (f"; the first layer is fed unscaled inputs (std {fmt(std)}, values up to "
+                                            f"{fmt(top)})")
     summary = f"units never active over the last {window} steps: {names}{gate}"
     feeders = sorted({a.after for a, _ in hits if a.after})
     focus = f" (the layers feeding them: {', '.join(feeders)})" if feeders else ""
     ratios = sig.layer_medians("update_ratio")
     big = max((r for r in ratios if r is not None), default=None)
-    prescriptions = (check_initialization(record, focus),
-                     lower_learning_rate(sig, f" (large updates push ReLUs into the dead zone; the largest update ratio "
-                                              f"is {fmt(big)})" if big else ""),
-                     Prescription("leaky_activation", f"replace {', '.join(a.name for a, _ in hits)} "
-                                  f"({hits[0][0].type}) with nn.LeakyReLU(0.01) or nn.GELU, which pass gradient for "
-                                  "negative inputs"),
-                     add_normalization(record))
+    init = check_initialization(record, focus)
+    lower = lower_learning_rate(sig, f" (large updates push ReLUs into the dead zone; the largest update ratio is "
+                                     f"{fmt(big)})" if big else "")
+    leaky = Prescription("leaky_activation", f"replace {', '.join(a.name for a, _ in hits)} ({hits[0][0].type}) with "
+                         "nn.LeakyReLU(0.01) or nn.GELU, which pass gradient for negative inputs")
+    # by evidence: unscaled inputs feeding the first layer; a start off the usual init; updates as large
+    # as the weights (a learning rate that knocked the units out); else the seed's order
+    prescriptions = by_evidence([(unscaled, normalize_inputs(sig)),
+                                 (bool(init_gaps(record)), init),
+                                 (big is not None and big > cfg.exploding_update, lower)],
+                                [init, lower, leaky, add_normalization(record)])
     return Diagnosis(PROBLEM, severity, summary, evidence, prescriptions)

@@ -10,6 +10,7 @@ from ..diagnosis import DiagnoseConfig, Diagnosis, fmt
 from ..record import TrainingRecord
 from ._advice import check_initialization, clip_gradients, lower_learning_rate, normalize_inputs
 from ._signals import Signals
+from .weight_decay_too_high import shrink
 
 PROBLEM = "exploding_gradients"
 
@@ -33,7 +34,11 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
         reasons.append(f"a gradient norm reached {fmt(peak)} (threshold {fmt(cfg.exploding_grad)})")
     if len(peaks) >= 4 and growth > cfg.exploding_growth:
         reasons.append(f"the largest layer gradient grew {fmt(growth)}× over its early median {fmt(early)}")
-    if top_ratio is not None and top_ratio > cfg.exploding_update:
+    wd = (record.meta.get("optimizer") or {}).get("weight_decay") or 0.0
+    shrunk = shrink(sig)
+    decaying = wd > 0 and shrunk is not None and shrunk <= cfg.decay_shrink
+    if top_ratio is not None and top_ratio > cfg.exploding_update and not decaying:
+        # (weights pulled toward zero by weight decay make any update large beside them: not an explosion)
         layer = record.layers[ratio_at.update_ratio.index(top_ratio)].name
         reasons.append(f"the update-to-weight ratio of {layer} reached {fmt(top_ratio)} at step {ratio_at.step} "
                        "(healthy runs sit near 1e-3)")
@@ -50,5 +55,5 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     summary = "; ".join(reasons) + gate
     prescriptions = (lower_learning_rate(sig, f" (the largest update was {fmt(top_ratio)} of the weights)"
                                          if top_ratio else ""),
-                     clip_gradients(sig), check_initialization(record), normalize_inputs())
+                     clip_gradients(sig), check_initialization(record), normalize_inputs(sig))
     return Diagnosis(PROBLEM, severity, summary, evidence, prescriptions)

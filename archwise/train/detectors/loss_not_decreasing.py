@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt
 from ..record import TrainingRecord
-from ._advice import check_initialization, normalize_inputs, weighted_depth
+from ._advice import by_evidence, check_initialization, init_gaps, normalize_inputs, weighted_depth
 from ._signals import Signals
 
 PROBLEM = "loss_not_decreasing"
@@ -20,32 +20,49 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
                 "window": sig.width}
     summary = (f"the loss went from {fmt(sig.head)} to {fmt(sig.tail)} over {len(sig.losses)} steps "
                f"({_change(sig.drop)}; less than {fmt(100 * cfg.flat_loss)}% lower counts as not learning)")
-    prescriptions = []
     depth = weighted_depth(record)
     norms = sig.layer_medians("grad_norm")
     clean = [g for g in norms if g is not None]
     spread = (max(clean) / max(min(clean), 1e-30)) if clean else None
-    if depth > 10:
-        prescriptions.append(Prescription("add_skip_connections", f"add skip connections: {depth} weighted layers "
-                                          + (f"and a {fmt(spread)}× spread in layer gradient norms" if spread and min(clean) > 0 else
-                                             "in sequence; the seed adds skips past 10")))
-    prescriptions.append(check_initialization(record))
+    vanishing = bool(clean) and min(clean) > 0 and spread is not None and spread > 1 / cfg.vanishing_ratio
+    skip = Prescription("add_skip_connections", f"add skip connections: {depth} weighted layers "
+                        + (f"and a {fmt(spread)}× spread in layer gradient norms" if spread and clean and min(clean) > 0
+                           else "in sequence; the seed adds skips past 10"))
     typical = sig.typical_update_ratio()
     lr = sig.lr()
     lr_text = f" ({fmt(lr)})" if lr else ""
+    gaps = init_gaps(record)
     if typical == 0:
-        prescriptions.append(Prescription("check_learning_rate", f"check the learning rate{lr_text}: the weights did "
-                                          "not change at all; check that the optimizer holds the model's parameters "
-                                          "and that their gradients are not all zero"))
-    elif typical is not None and typical < 1e-5:
-        prescriptions.append(Prescription("raise_learning_rate", f"raise the learning rate{lr_text}: updates are only "
-                                          f"{fmt(typical)} of the weights (healthy ≈ 1e-3)"))
+        lr_fix = Prescription("check_learning_rate", f"check the learning rate{lr_text}: the weights did not change at "
+                              "all; check that the optimizer holds the model's parameters and that their gradients "
+                              "are not all zero")
+    elif typical is not None and typical < cfg.tiny_update:
+        lr_fix = Prescription("raise_learning_rate", f"raise the learning rate{lr_text} 10-100×: updates are only "
+                              f"{fmt(typical)} of the weights (healthy ≈ 1e-3)"
+                              + ("" if gaps else " and the initialisation is the usual one, so the steps are too small"))
     else:
-        prescriptions.append(Prescription("lower_learning_rate", f"lower the learning rate{lr_text}"
-                                          + (f": updates are {fmt(typical)} of the weights (healthy ≈ 1e-3)"
-                                             if typical else "")))
-    prescriptions.append(normalize_inputs())
+        lr_fix = Prescription("lower_learning_rate", f"lower the learning rate{lr_text}"
+                              + (f": updates are {fmt(typical)} of the weights (healthy ≈ 1e-3)" if typical else ""))
+    frozen = _frozen(record)
+    # by evidence first (each with its numbers in the text), then the seed's order
+    init = check_initialization(record)
+    prescriptions = by_evidence(
+        [(sig.inputs_unscaled(), normalize_inputs(sig)),
+         (frozen is not None, Prescription("increase_trainable_capacity", frozen or "")),
+         (depth > 10 and vanishing, skip),
+         (lr_fix.action == "raise_learning_rate" and not gaps, lr_fix),
+         (bool(gaps), init)],
+        ([skip] if depth > 10 else []) + [init, lr_fix, normalize_inputs(sig)])
     return Diagnosis(PROBLEM, Severity.WARNING, summary, evidence, tuple(prescriptions))
+
+
+def _frozen(record: TrainingRecord) -> str | None:
+    """Words for a model whose trainable part is under a tenth of it (a frozen backbone), else None."""
+    params, trainable = record.meta.get("params"), record.meta.get("trainable_params")
+    if not params or trainable is None or trainable >= 0.1 * params:
+        return None
+    return (f"give the model more trainable capacity: only {trainable:,} of its {params:,} parameters "
+            f"({100 * trainable / params:.1f}%) are trainable; unfreeze the last blocks, or widen the trainable head")
 
 
 def _change(drop: float) -> str:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, fmt, pct
+from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt, pct
 from ..record import TrainingRecord
-from ._advice import add_normalization, check_initialization, lower_learning_rate, normalize_inputs
+from ._advice import (add_normalization, by_evidence, check_initialization, first_layer_hit, init_gaps,
+                      lower_learning_rate, normalize_inputs)
 from ._signals import Signals, label
 
 PROBLEM = "saturation"
@@ -19,11 +20,18 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     names = ", ".join(f"{label(a.name, a.type)} {pct(f)}" for a, f in hits)
     evidence = {"modules": {a.name: f for a, f in hits}, "threshold": at, "loss_drop": sig.drop}
     severity, gate = sig.gate()
+    unscaled = sig.inputs_unscaled() and first_layer_hit(record, [a.name for a, _ in hits])
+    if unscaled:  # direct evidence of a cause: the loss falling does not make it harmless
+        std, top = sig.input_scale()
+        severity, gate = Severity.WARNING, (f"; the first layer is fed unscaled inputs (std {fmt(std)}, values up to "
+                                            f"{fmt(top)})")
     summary = f"pre-activations with |x| ≥ {fmt(at)}: {names}{gate}"
     feeders = sorted({a.after for a, _ in hits if a.after})
     focus = f" (the layers feeding them: {', '.join(feeders)})" if feeders else ""
-    prescriptions = (check_initialization(record, focus), normalize_inputs(), add_normalization(record),
-                     Prescription("relu_activation", f"use a ReLU-family activation for hidden layers instead of "
-                                  f"{hits[0][0].type}; keep sigmoid for gates and outputs"),
-                     lower_learning_rate(sig))
+    relu = Prescription("relu_activation", f"use a ReLU-family activation for hidden layers instead of "
+                        f"{hits[0][0].type}; keep sigmoid for gates and outputs")
+    # by evidence: unscaled inputs saturate the first layer; otherwise the initialisation first (the seed)
+    init = check_initialization(record, focus)
+    prescriptions = by_evidence([(unscaled, normalize_inputs(sig)), (bool(init_gaps(record)), init)],
+                                [init, normalize_inputs(sig), add_normalization(record), relu, lower_learning_rate(sig)])
     return Diagnosis(PROBLEM, severity, summary, evidence, prescriptions)

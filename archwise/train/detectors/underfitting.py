@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt
 from ..record import TrainingRecord
-from ._advice import weighted_depth
+from ._advice import by_evidence, weighted_depth
+from .loss_not_decreasing import _frozen
 from ._signals import Signals
 
 PROBLEM = "underfitting"
@@ -66,10 +67,22 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     if typical is not None:
         lr_text += (f"; updates are {fmt(typical)} of the weights (healthy ≈ 1e-3)" if typical > 0
                     else "; the weights did not change")
-    prescriptions = (Prescription("train_longer", longer),
-                     Prescription("increase_capacity", f"increase capacity (more layers or channels): the model has "
-                                  f"{depth} weighted layer{'s' if depth != 1 else ''}"
-                                  + (f" and {params:,} parameters" if params else "")),
-                     Prescription("reduce_regularization", reg),
-                     Prescription("check_learning_rate", lr_text))
+    still_falling = len(train) >= 3 and train[-3] > 0 and (train[-3] - train[-1]) / train[-3] / 2 > 0.01
+    capacity = Prescription("increase_capacity", f"increase capacity (more layers or channels): the model has "
+                            f"{depth} weighted layer{'s' if depth != 1 else ''}"
+                            + (f" and {params:,} parameters" if params else "")
+                            + ("; the training loss has stopped falling, so more epochs will not do it"
+                               if not still_falling and len(train) >= 3 else ""))
+    frozen = _frozen(record)
+    raise_lr = typical is not None and 0 < typical < cfg.tiny_update
+    lr_fix = (Prescription("raise_learning_rate", f"raise the learning rate 10-100×: it is {fmt(lr)}; updates are "
+                           f"only {fmt(typical)} of the weights (healthy ≈ 1e-3)" if lr else
+                           f"raise the learning rate 10-100×: updates are only {fmt(typical)} of the weights")
+              if raise_lr else Prescription("check_learning_rate", lr_text))
+    # by evidence: a frozen model, steps far too small, a loss still falling (then more epochs), and
+    # otherwise capacity before regularisation (the seed's order for a plateau)
+    longer_fix = Prescription("train_longer", longer)
+    prescriptions = by_evidence([(frozen is not None, Prescription("increase_trainable_capacity", frozen or "")),
+                                 (raise_lr, lr_fix), (still_falling, longer_fix)],
+                                [capacity, Prescription("reduce_regularization", reg), lr_fix, longer_fix])
     return Diagnosis(PROBLEM, Severity.WARNING, f"train and val both poor and close: {level}", evidence, prescriptions)

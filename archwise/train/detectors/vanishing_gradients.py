@@ -43,5 +43,5 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
                      Prescription("check_learning_rate", f"check the learning rate{f' ({fmt(lr)})' if lr else ''}: "
                                   "with vanishing gradients a lower one stabilises the top layers while the bottom "
                                   "ones catch up"),
-                     normalize_inputs())
+                     normalize_inputs(sig))
     return Diagnosis(PROBLEM, severity, summary, evidence, prescriptions)

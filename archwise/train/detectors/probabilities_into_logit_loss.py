@@ -1,0 +1,50 @@
+"""probabilities_into_logit_loss: the model ends in a softmax and its probabilities go into a loss
+that applies log-softmax itself (``nn.CrossEntropyLoss``), so the loss has a floor far above zero.
+
+With probabilities p fed in, cross-entropy is ``-log softmax(p)_y``; its lowest value, at p one-hot
+on the right class, is ``log(1 + (C - 1) / e)``: 1.46 for 10 classes, 0.31 for 2. A loss stuck at
+that floor while accuracy is high is this bug, not underfitting.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt, pct
+from ..record import TrainingRecord
+from ._signals import Signals
+
+PROBLEM = "probabilities_into_logit_loss"
+
+
+def floor(classes: int) -> float:
+    """Cross-entropy's lowest value when its inputs are probabilities, for ``classes`` classes.
+
+    Example:
+        >>> round(floor(10), 3), round(floor(2), 3)
+        (1.461, 0.313)
+    """
+    return math.log(1 + (classes - 1) / math.e)
+
+
+def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnosis | None:
+    out = record.meta.get("output") or {}
+    share = out.get("probability_rows")
+    classes = out.get("features")
+    if share is None or share < 0.99 or not isinstance(classes, int) or classes < 2 or sig.tail is None:
+        return None
+    low = floor(classes)
+    if sig.tail < 0.9 * low:
+        return None  # below the floor: the loss is not cross-entropy on these outputs (NLL on log-probs, MSE, …)
+    metric = next((e.train_metric for e in reversed(record.epochs) if e.train_metric is not None), None)
+    evidence = {"probability_rows": share, "classes": classes, "loss_floor": low, "last_loss": sig.tail,
+                "train_metric": metric}
+    acc = f" while the train metric is {pct(metric)}" if metric is not None else ""
+    summary = (f"the model's outputs are probabilities ({pct(share)} of rows in [0, 1] summing to 1) and the loss "
+               f"stays at {fmt(sig.tail)}, at or above {fmt(low)}, the floor of cross-entropy on probabilities for "
+               f"{classes} classes{acc}")
+    return Diagnosis(PROBLEM, Severity.WARNING, summary, evidence, (
+        Prescription("check_loss_inputs", "check what the loss expects: nn.CrossEntropyLoss takes logits and applies "
+                     "log-softmax itself; return the logits (drop the final Softmax, apply it only for predictions), "
+                     "or feed log-probabilities (LogSoftmax) to nn.NLLLoss"),
+    ))

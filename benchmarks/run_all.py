@@ -27,7 +27,7 @@ ROOT = HERE.parent
 README = ROOT / "README.md"
 RESULTS = HERE / "results"
 BENCHMARKS = ["profile_vs_anchors.py", "memory_vs_anchors.py", "fit_examples.py", "latency_vs_measured.py",
-              "check_reference_models.py", "design_grid.py", "monitor_overhead.py", "diagnose_suite.py",
+              "check_reference_models.py", "design_grid.py", "monitor_overhead.py", "diagnose_suite.py", "diagnose_realistic.py",
               "ladder_runs.py", "ladder_stability.py", "demo_steps.py"]
 TAKES_QUICK = {"profile_vs_anchors.py", "monitor_overhead.py", "ladder_runs.py"}
 
@@ -37,6 +37,7 @@ TABLES: dict[str, tuple[str, str]] = {
     "check_reference_models.models": ("check_reference_models", "models_table"),
     "check_reference_models.anti_patterns": ("check_reference_models", "anti_patterns_table"),
     "diagnose_suite": ("diagnose_suite", "markdown"),
+    "diagnose_realistic": ("diagnose_realistic", "markdown"),
     "monitor_overhead": ("monitor_overhead", "readme_table"),
     "ladder_runs": ("ladder_runs", "markdown"),
     "ladder_stability": ("ladder_stability", "markdown"),

@@ -152,6 +152,23 @@ def test_ladder_stability_table_from_synthetic_results():
         "| 2 | a CPU-bound process | 1 of 2 | linear, resnet | 98.00 ± 0.30 % | mlp-128 | 4.0 | 1 of 2 | 34.0 s |"]
 
 
+def test_diagnose_realistic_table_from_synthetic_results():
+    from benchmarks import diagnose_realistic
+
+    def part(found, right, faults, alarms, quiet):
+        return {"fault_runs": faults, "found": found, "recall": found / faults if faults else None,
+                "right_first": right, "right_first_rate": right / faults if faults else None, "quiet_runs": quiet,
+                "false_alarms": alarms, "false_alarm_rate": alarms / quiet if quiet else None, "errors": 0}
+
+    tuned = {"per_class": {"scale": part(2, 1, 2, 0, 0), "healthy": part(0, 0, 0, 1, 4)},
+             "overall": part(2, 1, 2, 1, 4)}
+    result = {"summary": {"seeds": 1, "runs": 6, "parts": {"tuned": tuned}}}
+    assert diagnose_realistic.markdown(result).splitlines()[2:] == [
+        "| tuned | scale | 2/2 (100 %) | 1/2 (50 %) | – |",
+        "| tuned | healthy | – | – | 1/4 (25 %) |",
+        "| tuned | **overall** | 2/2 (100 %) | 1/2 (50 %) | 1/4 (25 %) |"]
+
+
 def test_committed_results_changed_change_the_tables():
     """Every renderer reads its figures: perturb each committed JSON's numbers and its table changes."""
     def bump(value):

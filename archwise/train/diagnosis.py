@@ -76,14 +76,18 @@ class DiagnoseConfig:
     exploding_update: float = 0.1   # an update-to-weight ratio above this (healthy runs sit near 1e-3)
     divergence_factor: float = 1.5  # the loss ended this many times above its smoothed minimum
     dead_fraction: float = 0.5      # a ReLU module with at least this fraction of units never active
+    severe_dead: float = 0.8        # ... at least this fraction: a warning whatever the loss did (no gate)
     saturated_fraction: float = 0.3  # a sigmoid/tanh module with at least this fraction saturated
+    severe_saturated: float = 0.5   # ... at least this fraction: a warning whatever the loss did (no gate)
     oscillation_ratio: float = 1.0  # loss swings this many times the net progress over the tail
     oscillation_cv: float = 0.15    # ... and its tail's swings are this large relative to its level
-    overfit_val_rise: float = 0.1   # val loss this far (relative) above its best, for 2+ epochs
+    overfit_val_rise: float = 0.1   # val loss this far (relative) above its best, for 2+ epochs (and this share
+                                    # of the trivial predictor's loss, when known)
     overfit_gap: float = 0.1        # or train metric above val metric by this much (absolute)
     underfit_metric: float = 0.9    # a higher-is-better train metric below this is "low"
     underfit_drop: float = 0.5      # without a metric: train loss fell less than this (relative)
     underfit_gap: float = 0.1       # train and val within this (relative): no overfitting
+    still_falling: float = 0.03     # underfitting: "train longer" leads while the train loss falls this much per epoch
     min_epochs: int = 3             # fewer epochs than this: the epoch rules stay quiet
     unscaled_target_loss: float = 100.0  # a regression whose loss starts above this has unscaled targets
     decay_shrink: float = 0.5       # weight_decay_too_high: the weights' norm fell to this share of its start

@@ -75,11 +75,15 @@ class Monitor:
         trivial_loss: the loss a trivial predictor reaches on this data (the targets' variance
             for MSE, the entropy of the class frequencies for cross-entropy), when you know it; the
             detectors judge progress against it. Without it a classifier's is taken as log C.
+        functional: also watch activations called as functions (``F.relu``, ``torch.tanh``, the
+            ReLU inside ``nn.TransformerEncoderLayer``), through a dispatch mode on sampled forwards;
+            ``False`` watches activation modules only.
     """
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer | None = None, every: int = 10, *,
                  window: int = 5, scaler: Any = None, n_train: int | None = None, update_ratio: bool = True,
-                 hook_optimizer: bool = True, saturation_at: float = 5.0, trivial_loss: float | None = None) -> None:
+                 hook_optimizer: bool = True, saturation_at: float = 5.0, trivial_loss: float | None = None,
+                 functional: bool = True) -> None:
         if not isinstance(model, nn.Module):
             raise ArchwiseError(f"Monitor expects a torch.nn.Module; found {type(model).__name__}; pass the model "
                                 "being trained")
@@ -102,6 +106,7 @@ class Monitor:
             raise ArchwiseError(f"trivial_loss must be a positive number (a trivial predictor's loss); found "
                                 f"{trivial_loss!r}")
         self.trivial_loss = trivial_loss
+        self.functional = functional
         self.record = TrainingRecord()
         self._n_train = n_train
         self._handles: list[Any] = []
@@ -146,6 +151,7 @@ class Monitor:
         self._flush_losses()
 
     def _remove(self) -> None:
+        self._stop_spy()  # a forward that raised inside a sampled step leaves it entered
         for handle in self._handles:
             handle.remove()
         self._handles.clear()
@@ -164,6 +170,13 @@ class Monitor:
         self._t_mark = self._t_step = 0.0
         self._t_fwd = self._t_bwd = self._t_opt = None
         self._fwd_depth = 0
+        self._spy: Any = None             # the dispatch mode seeing functional activations, on sampled forwards
+        self._spy_handles: list[Any] = []
+        self._in_act = 0                  # > 0 while an activation module runs (its own hooks count it)
+        self._last_weighted: str | None = None
+        self._calls: dict[tuple[str | None, str], int] = {}
+        self._functional_index: dict[str, int] = {}
+        self._functional_known = False
         self._opt_in_step = False
         self._last_scale: float | None = None
 
@@ -223,8 +236,11 @@ class Monitor:
         self._handles.append(m.register_forward_pre_hook(self._on_forward_start))
         self._handles.append(m.register_forward_hook(self._on_forward_end))
         for index, (_, module, kind) in enumerate(self._acts):
+            if module is None:
+                continue  # a functional activation: the spy sees it
             hook = self._relu_hook(index) if kind == "relu" else self._saturation_hook(index)
             self._handles.append(module.register_forward_pre_hook(hook))
+
         if self.optimizer is not None and self.hook_optimizer:
             self._handles.append(self.optimizer.register_step_pre_hook(lambda *_: self.before_optimizer_step()))
             self._handles.append(self.optimizer.register_step_post_hook(lambda *_: self.after_optimizer_step()))
@@ -240,12 +256,28 @@ class Monitor:
             self._times["data"] += max(0.0, now - self._t_mark)
             if "input" not in self.record.meta:
                 self.record.meta["input"] = _tensor_scale(_first_tensor(args))
+            if self.functional and self._due and self._spy is None:
+                from ._functional import ActivationSpy
+
+                self._calls = {}
+                # hooks for the spied forward only: which weighted layer ran last, and when an
+                # activation module (hooked already) runs, so that its op is not counted twice
+                for _, act, _ in self._acts:
+                    if act is not None:
+                        self._spy_handles += [act.register_forward_pre_hook(self._enter_act),
+                                              act.register_forward_hook(self._leave_act)]
+                for label, _ in self._layers:
+                    layer = self.model if label == "(root)" else self.model.get_submodule(label)
+                    self._spy_handles.append(layer.register_forward_pre_hook(self._weighted_runs(label)))
+                self._spy = ActivationSpy(self._functional_seen, lambda: self._in_act > 0)
+                self._spy.__enter__()
         self._t_fwd = now
 
     def _on_forward_end(self, module: nn.Module, args: Any, output: Any) -> None:
         self._fwd_depth = max(0, self._fwd_depth - 1)
         if self._fwd_depth:
             return
+        self._stop_spy()
         now = time.perf_counter()
         if self._t_fwd is not None and torch.is_grad_enabled():
             self._times["forward"] += now - self._t_fwd
@@ -267,6 +299,46 @@ class Monitor:
             self._times["backward"] += now - self._t_bwd
         self._t_bwd = None
         self._t_mark = now
+
+    # ---- functional activations (see _functional.py) ---------------------------------------------
+
+    def _stop_spy(self) -> None:
+        if self._spy is not None:
+            spy, self._spy = self._spy, None
+            spy.__exit__(None, None, None)
+            self._functional_known = True  # the first spied forward named them; later ones only match
+        for handle in self._spy_handles:
+            handle.remove()
+        self._spy_handles = []
+        self._in_act = 0
+        self._last_weighted = None
+
+    def _enter_act(self, module: nn.Module, args: Any) -> None:
+        self._in_act += 1
+
+    def _leave_act(self, module: nn.Module, args: Any, output: Any) -> None:
+        self._in_act = max(0, self._in_act - 1)
+
+    def _weighted_runs(self, name: str):
+        def hook(module: nn.Module, args: Any) -> None:
+            self._last_weighted = name
+        return hook
+
+    def _functional_seen(self, op: str, kind: str, x: torch.Tensor) -> None:
+        after = self._last_weighted
+        count = self._calls[(after, op)] = self._calls.get((after, op), 0) + 1
+        name = f"{after or 'input'} · F.{op} #{count}"
+        index = self._functional_index.get(name)
+        if index is None:
+            if self._functional_known:
+                return  # a path the first forward did not take: not in the record's activations
+            index = len(self._acts)
+            self._functional_index[name] = index
+            self._acts.append((name, None, kind))
+            self._active.append(deque(maxlen=self.window))
+            self._sat.append([0.0, 0.0])
+            self.record.activations.append(ActivationInfo(name, f"F.{op}", kind, after))
+        (self._relu_hook if kind == "relu" else self._saturation_hook)(index)(None, (x,))
 
     def _relu_hook(self, index: int):
         def hook(module: nn.Module, args: Any) -> None:

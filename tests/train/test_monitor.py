@@ -254,3 +254,57 @@ def test_large_finite_weights_are_not_reported_non_finite():
         optimizer.step()
         mon.step(1.0)
     assert math.isinf(mon.record.sampled()[0].weight_norm[1])
+
+
+class _FunctionalNet(nn.Module):
+    """ReLUs called as functions, with hidden biases at −8: every unit dead from the start."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2, self.out = nn.Linear(64, 128), nn.Linear(128, 128), nn.Linear(128, 10)
+        with torch.no_grad():
+            self.fc1.bias.fill_(-8.0)
+            self.fc2.bias.fill_(-8.0)
+
+    def forward(self, x):
+        return self.out(torch.relu(self.fc2(nn.functional.relu(self.fc1(x)))))
+
+
+def test_functional_activations_are_seen_and_their_dead_units_counted():
+    """Issue 17 (7): F.relu / torch.relu are invisible to module hooks; the dispatch-mode spy sees them."""
+    torch.manual_seed(0)
+    x, y = S._split(*S._digits())[0]
+    model = _FunctionalNet()
+    with torch.no_grad():  # by hand: the share of fc1's units never positive on the training inputs
+        expected = 1.0 - float((model.fc1(x) > 0).any(0).float().mean())
+    mon = S.train(model, (x, y), epochs=3, batch=len(x), lr=0.0, opt="sgd", every=1)  # every step sees every row
+    acts = mon.record.activations
+    assert [(a.name, a.type, a.after) for a in acts] == [("fc1 · F.relu #1", "F.relu", "fc1"),
+                                                         ("fc2 · F.relu #1", "F.relu", "fc2")]
+    assert mon.record.sampled()[-1].dead[0] == pytest.approx(expected) and expected > 0.9
+    d = next(d for d in mon.diagnose() if d.problem == "dead_units")
+    assert d.severity.value == "warning" and "fc1 · F.relu #1" in d.summary
+    assert d.prescriptions[0].action == "check_initialization" and "bias started at mean -8" in d.prescriptions[0].text
+
+
+def test_activation_modules_are_not_counted_twice_and_the_transformers_relu_is_seen():
+    mlp = S.train(S.mlp([64, 32, 10]), S._split(*S._digits())[0], epochs=1)
+    assert [a.type for a in mlp.record.activations] == ["ReLU"]  # nn.ReLU calls aten.relu: not a second entry
+    enc = S.train(S.SeqClassifier("transformer"), S._split(*S._sequences(256, 0))[0], epochs=1)
+    assert [a.name for a in enc.record.activations] == ["body.layers.0.linear1 · F.relu #1",
+                                                        "body.layers.1.linear1 · F.relu #1"]
+    assert all(v is not None for v in enc.record.sampled()[-1].dead)
+    off = archwise.Monitor(S.mlp([4, 4]), functional=False)
+    assert off.functional is False
+
+
+def test_functional_watch_leaves_weights_bit_identical():
+    torch.manual_seed(0)
+    plain = S.SeqClassifier("transformer")
+    torch.manual_seed(0)
+    watched = S.SeqClassifier("transformer")
+    data = S._split(*S._sequences(256, 0))[0]
+    S.train(plain, data, epochs=2, seed=3, monitor=False)
+    S.train(watched, data, epochs=2, seed=3, every=2)
+    for a, b in zip(plain.state_dict().values(), watched.state_dict().values()):
+        assert torch.equal(a, b)

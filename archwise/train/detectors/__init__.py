@@ -28,5 +28,15 @@ def diagnose(record: TrainingRecord, config: DiagnoseConfig | None = None, **thr
     """Every problem the record shows, most severe first. Thresholds override ``config`` by name."""
     cfg = (config or DiagnoseConfig()).with_overrides(**thresholds)
     signals = Signals(record, cfg)
-    found = [d for detect in DETECTORS.values() if (d := detect(record, cfg, signals)) is not None]
-    return ranked(found)
+    found = ranked([d for detect in DETECTORS.values() if (d := detect(record, cfg, signals)) is not None])
+    # past 10 layers without skips, dead or saturated deep layers are what vanishing gradients look like
+    # from the activations: the remedy is the skip connections, so that diagnosis leads
+    deep = next((d for d in found if d.problem == "vanishing_gradients"
+                 and d.prescriptions[0].action == "add_skip_connections"), None)
+    if deep is not None:
+        ahead = [d for d in found[:found.index(deep)] if d.problem in ("dead_units", "saturation")
+                 and d.severity == deep.severity]
+        if ahead and found.index(ahead[0]) == found.index(deep) - len(ahead):
+            found.remove(deep)
+            found.insert(found.index(ahead[0]), deep)
+    return found

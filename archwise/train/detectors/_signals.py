@@ -170,7 +170,7 @@ class Signals:
             against = (f" below the trivial predictor's {fmt(self.reference)}" if self.reference != self.head else "")
             return Severity.INFO, (f"; the loss still fell {fmt(100 * self.progress)}%{against}{overall}, so this is "
                                    "noted only")
-        if self.trivial is not None and self.head is not None and self.head > self.trivial and (self.drop or 0) > 0:
+        if self.trivial is not None and self.head is not None and self.head > 1.2 * self.trivial and (self.drop or 0) > 0:
             return Severity.WARNING, (f"; the loss fell from {fmt(self.head)} but only to {fmt(self.tail)}, against "
                                       f"{fmt(self.trivial)} for a trivial predictor (log {self.classes} for "
                                       f"{self.classes} classes)" if self.classes else

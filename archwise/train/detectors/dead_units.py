@@ -20,6 +20,10 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     names = ", ".join(f"{label(a.name, a.type)} {pct(f)}" for a, f in hits)
     evidence = {"modules": {a.name: f for a, f in hits}, "window_steps": window, "loss_drop": sig.drop}
     severity, gate = sig.gate()
+    severe = [a.name for a, f in hits if f >= cfg.severe_dead]
+    if severe and severity != Severity.WARNING:
+        severity, gate = Severity.WARNING, (f"; {', '.join(severe)} lost at least {pct(cfg.severe_dead)} of its units, "
+                                            "too many to leave to the loss")
     unscaled = sig.inputs_unscaled() and first_layer_hit(record, [a.name for a, _ in hits])
     if unscaled:  # direct evidence of a cause: the loss falling does not make it harmless
         std, top = sig.input_scale()
@@ -33,12 +37,28 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     init = check_initialization(record, focus)
     lower = lower_learning_rate(sig, f" (large updates push ReLUs into the dead zone; the largest update ratio is "
                                      f"{fmt(big)})" if big else "")
+    if _died_in_training(sig, [i for i, a in enumerate(record.activations) if a.name in {h.name for h, _ in hits}], cfg):
+        first = next(s.dead for s in sig.samples if s.dead)
+        alive = ", ".join(f"{a.name} {pct(first[i])}" for i, a in enumerate(record.activations)
+                          if a.name in {h.name for h, _ in hits})
+        lower = lower_learning_rate(sig, f" (the units were alive at the first sample, dead then: {alive}; the "
+                                         "updates killed them)")
     leaky = Prescription("leaky_activation", f"replace {', '.join(a.name for a, _ in hits)} ({hits[0][0].type}) with "
                          "nn.LeakyReLU(0.01) or nn.GELU, which pass gradient for negative inputs")
     # by evidence: unscaled inputs feeding the first layer; a start off the usual init; updates as large
     # as the weights (a learning rate that knocked the units out); else the seed's order
     prescriptions = by_evidence([(unscaled, normalize_inputs(sig)),
                                  (bool(init_gaps(record)), init),
-                                 (big is not None and big > cfg.exploding_update, lower)],
+                                 (big is not None and big > cfg.exploding_update, lower),
+                                 (_died_in_training(sig, [i for i, a in enumerate(record.activations)
+                                                          if a.name in {h.name for h, _ in hits}], cfg), lower)],
                                 [init, lower, leaky, add_normalization(record)])
     return Diagnosis(PROBLEM, severity, summary, evidence, prescriptions)
+
+
+def _died_in_training(sig: Signals, indices: list[int], cfg: DiagnoseConfig) -> bool:
+    """The units were alive at the first sample and died later: the updates killed them, not the init."""
+    first = next((s.dead for s in sig.samples if s.dead), None)
+    if not first:
+        return False
+    return all(first[i] is not None and first[i] < cfg.dead_fraction / 2 for i in indices)

@@ -48,9 +48,17 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
         parts.append(f"the GradScaler skipped {len(skipped)} of {len(record.steps)} steps for inf/NaN gradients")
     growth = _growth_before(sig)
     why = f" (the gradient norm grew {fmt(growth)}× before it)" if growth and growth > 10 else ""
-    prescriptions = [lower_learning_rate(sig, why), clip_gradients(sig),
-                     Prescription("check_data_and_loss", "check the inputs, targets and loss for NaN/inf: log or "
-                                  "division by zero, an unguarded sqrt, fp16 overflow (use bf16 or a GradScaler)")]
+    # no build-up: gradients sampled and steady before it, or no finite loss at all; a bad value or a bad
+    # operation, not a learning rate
+    never_finite = bool(sig.nonfinite_steps) and not any(step < sig.nonfinite_steps[0] for step in sig.steps)
+    no_buildup = (growth <= 10 if growth is not None else bool(sig.samples)) or never_finite
+    data = Prescription("check_data_and_loss", "check the inputs, targets and loss for NaN/inf: log or division by "
+                        "zero, an unguarded sqrt, fp16 overflow (use bf16 or a GradScaler)"
+                        + (" — the gradients did not grow before it, so a too-large step is not the cause"
+                           if no_buildup else ""))
+    prescriptions = [lower_learning_rate(sig, why), clip_gradients(sig), data]
+    if no_buildup:
+        prescriptions = [data, lower_learning_rate(sig, why), clip_gradients(sig)]
     return Diagnosis(PROBLEM, Severity.ERROR, "; ".join(parts), evidence, tuple(prescriptions))
 
 

@@ -30,6 +30,10 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
         noise = statistics.median(abs(b[1] - a[1]) for a, b in zip(val, val[1:]))
         risen = rise > cfg.overfit_val_rise * abs(best) and rise > 2 * noise and best_epoch < val[-2][0]
         train_falling = (train_at_best is None or val[-1][2] is None or val[-1][2] < train_at_best)
+        if sig.trivial is not None:
+            # material against the problem's own scale: a rise of a few hundredths of a nat from a tiny best is
+            # confidence on a few samples, not a model that stopped generalising (guessing costs log C)
+            risen = risen and rise > cfg.overfit_val_rise * sig.trivial
         if risen and train_falling:
             reasons.append(f"val loss rose from its best {fmt(best)} (epoch {best_epoch}) to {fmt(val[-1][1])} "
                            f"(epoch {val[-1][0]})" + (f" while train loss fell to {fmt(val[-1][2])}"

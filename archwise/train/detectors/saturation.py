@@ -13,13 +13,21 @@ PROBLEM = "saturation"
 
 def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnosis | None:
     sat = sig.layer_medians("saturated")
-    hits = [(record.activations[i], f) for i, f in enumerate(sat) if f is not None and f >= cfg.saturated_fraction]
+    last = record.layers[-1].name if record.layers else None
+    # a sigmoid/tanh after the last weighted layer is the output (a probability for BCE, a bounded
+    # regression): a confident output sits in its tails by design
+    hits = [(record.activations[i], f) for i, f in enumerate(sat) if f is not None and f >= cfg.saturated_fraction
+            and not (record.activations[i].after == last and last is not None)]
     if not hits:
         return None
     at = record.meta.get("saturation_at", 5.0)
     names = ", ".join(f"{label(a.name, a.type)} {pct(f)}" for a, f in hits)
     evidence = {"modules": {a.name: f for a, f in hits}, "threshold": at, "loss_drop": sig.drop}
     severity, gate = sig.gate()
+    severe = [a.name for a, f in hits if f >= cfg.severe_saturated]
+    if severe and severity != Severity.WARNING:
+        severity, gate = Severity.WARNING, (f"; {', '.join(severe)} at least {pct(cfg.severe_saturated)} saturated, "
+                                            "where its gradient is nearly zero")
     unscaled = sig.inputs_unscaled() and first_layer_hit(record, [a.name for a, _ in hits])
     if unscaled:  # direct evidence of a cause: the loss falling does not make it harmless
         std, top = sig.input_scale()

@@ -39,7 +39,7 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
                  f"below {fmt(100 * cfg.underfit_drop)}% counts as underfitting)")
     if not low:
         return None
-    if last.val_loss is not None and last.train_loss is not None and last.train_loss > 0:
+    if "val_metric" not in evidence and last.val_loss is not None and last.train_loss is not None and last.train_loss > 0:
         gap = (last.val_loss - last.train_loss) / last.train_loss
         evidence["val_train_gap"] = gap
         if gap > cfg.underfit_gap:
@@ -49,7 +49,7 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
         per_epoch = (train[-3] - train[-1]) / train[-3] / 2
         evidence["train_loss_fall_per_epoch"] = per_epoch
         longer = (f"train longer: the training loss still fell {fmt(100 * per_epoch)}% per epoch over the last 3 "
-                  "epochs" if per_epoch > 0.01 else
+                  "epochs" if per_epoch > cfg.still_falling else
                   f"train longer only if it still improves: the training loss changed {fmt(100 * per_epoch)}% per "
                   "epoch over the last 3 epochs, a plateau")
     else:
@@ -67,7 +67,7 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     if typical is not None:
         lr_text += (f"; updates are {fmt(typical)} of the weights (healthy ≈ 1e-3)" if typical > 0
                     else "; the weights did not change")
-    still_falling = len(train) >= 3 and train[-3] > 0 and (train[-3] - train[-1]) / train[-3] / 2 > 0.01
+    still_falling = len(train) >= 3 and train[-3] > 0 and (train[-3] - train[-1]) / train[-3] / 2 > cfg.still_falling
     capacity = Prescription("increase_capacity", f"increase capacity (more layers or channels): the model has "
                             f"{depth} weighted layer{'s' if depth != 1 else ''}"
                             + (f" and {params:,} parameters" if params else "")

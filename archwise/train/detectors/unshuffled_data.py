@@ -24,21 +24,22 @@ def period(record: TrainingRecord) -> int | None:
 
 def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnosis | None:
     p = period(record)
-    if p is None or p < 4 or len(record.epochs) < cfg.min_epochs or sig.nonfinite_steps:
+    if p is None or p < 8 or len(record.epochs) < cfg.min_epochs or sig.nonfinite_steps:
         return None
     losses = np.asarray(sig.losses, dtype=np.float64)
-    if len(losses) < 3 * p:
+    n = min(len(losses) // p, 6)  # up to the last six epochs: five epoch-to-epoch pairs
+    if n < 3:
         return None
-    # the last three epochs, each with its own linear trend taken out: what is left is the loss's
-    # pattern within an epoch, which is noise when the batches are shuffled
-    epochs = [losses[len(losses) - (k + 1) * p:len(losses) - k * p] for k in (2, 1, 0)]
-    pos = np.arange(p, dtype=np.float64)
+    # each epoch with its own linear trend taken out, and its last step left out (a last, smaller batch
+    # differs by its size alone): what is left is the loss's pattern within an epoch, noise when shuffled
+    epochs = [losses[len(losses) - (k + 1) * p:len(losses) - k * p][:-1] for k in reversed(range(n))]
+    pos = np.arange(p - 1, dtype=np.float64)
     resid = [e - np.polyval(np.polyfit(pos, e, 1), pos) for e in epochs]
     pairs = [(a, b) for a, b in zip(resid, resid[1:]) if a.std() > 0 and b.std() > 0]
     if not pairs:
         return None
     corr = float(np.mean([np.corrcoef(a, b)[0, 1] for a, b in pairs]))  # same position, consecutive epochs
-    level = statistics.median(losses[-3 * p:])
+    level = statistics.median(losses[-n * p:])
     swing = float(np.concatenate(resid).std() / max(abs(level), 1e-12))
     if corr < cfg.unshuffled_corr or swing < cfg.unshuffled_swing:
         return None

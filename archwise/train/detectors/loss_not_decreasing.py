@@ -39,7 +39,8 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     elif typical is not None and typical < cfg.tiny_update:
         lr_fix = Prescription("raise_learning_rate", f"raise the learning rate{lr_text} 10-100×: updates are only "
                               f"{fmt(typical)} of the weights (healthy ≈ 1e-3)"
-                              + ("" if gaps else " and the initialisation is the usual one, so the steps are too small"))
+                              + ("" if gaps or vanishing else " and the initialisation is the usual one, so the steps are too "
+                                                            "small"))
     else:
         lr_fix = Prescription("lower_learning_rate", f"lower the learning rate{lr_text}"
                               + (f": updates are {fmt(typical)} of the weights (healthy ≈ 1e-3)" if typical else ""))
@@ -50,7 +51,8 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
         [(sig.inputs_unscaled(), normalize_inputs(sig)),
          (frozen is not None, Prescription("increase_trainable_capacity", frozen or "")),
          (depth > 10 and vanishing, skip),
-         (lr_fix.action == "raise_learning_rate" and not gaps, lr_fix),
+         (lr_fix.action == "raise_learning_rate" and not gaps and not vanishing, lr_fix),  # (vanishing
+         # gradients make the updates tiny too, and a larger step does not reach the bottom layers)
          (bool(gaps), init)],
         ([skip] if depth > 10 else []) + [init, lr_fix, normalize_inputs(sig)])
     return Diagnosis(PROBLEM, Severity.WARNING, summary, evidence, tuple(prescriptions))

@@ -74,7 +74,10 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
                             + ("; the training loss has stopped falling, so more epochs will not do it"
                                if not still_falling and len(train) >= 3 else ""))
     frozen = _frozen(record)
-    raise_lr = typical is not None and 0 < typical < cfg.tiny_update
+    grads = [g for g in sig.layer_medians("grad_norm") if g is not None]
+    vanishing = bool(grads) and min(grads) >= 0 and max(grads) > min(grads) / cfg.vanishing_ratio
+    # tiny updates point at the learning rate only when the gradients reach every layer
+    raise_lr = typical is not None and 0 < typical < cfg.tiny_update and not vanishing
     lr_fix = (Prescription("raise_learning_rate", f"raise the learning rate 10-100×: it is {fmt(lr)}; updates are "
                            f"only {fmt(typical)} of the weights (healthy ≈ 1e-3)" if lr else
                            f"raise the learning rate 10-100×: updates are only {fmt(typical)} of the weights")

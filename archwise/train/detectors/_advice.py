@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 
-from ..diagnosis import Prescription, fmt
+from ..diagnosis import Prescription, Severity, fmt
 from ..record import TrainingRecord
 from ._signals import Signals
 
 __all__ = ["check_initialization", "lower_learning_rate", "clip_gradients", "normalize_inputs", "add_normalization",
-           "weighted_depth", "uses_saturating", "init_gaps", "first_layer_hit", "by_evidence"]
+           "weighted_depth", "uses_saturating", "init_gaps", "first_layer_hit", "by_evidence", "unit_severity",
+           "frozen_words"]
 
 
 def weighted_depth(record: TrainingRecord) -> int:
@@ -97,6 +98,33 @@ def normalize_inputs(signals: Signals | None = None) -> Prescription:
 def first_layer_hit(record: TrainingRecord, names: list[str]) -> bool:
     """Whether the first activation module of the model is among ``names`` (the one the inputs feed)."""
     return bool(record.activations) and record.activations[0].name in names
+
+
+def frozen_words(record: TrainingRecord) -> str | None:
+    """Words for a model whose trainable part is under a tenth of it (a frozen backbone), else None."""
+    params, trainable = record.meta.get("params"), record.meta.get("trainable_params")
+    if not params or trainable is None or trainable >= 0.1 * params:
+        return None
+    return (f"give the model more trainable capacity: only {trainable:,} of its {params:,} parameters "
+            f"({100 * trainable / params:.1f}%) are trainable; unfreeze the last blocks, or widen the trainable head")
+
+
+def unit_severity(record: TrainingRecord, sig: Signals, hits: list, severe_at: float,
+                  severe_words: str) -> tuple[Severity, str, bool]:
+    """Severity and its words for a dead-units or saturation finding (``hits``: (activation, fraction)),
+    and whether unscaled inputs feed the first hit layer. The gate applies, except that a layer hit
+    at ``severe_at`` or more, or unscaled inputs saturating/killing the first layer, warn whatever
+    the loss did (direct evidence of a cause)."""
+    severity, gate = sig.gate()
+    severe = [a.name for a, f in hits if f >= severe_at]
+    if severe and severity != Severity.WARNING:
+        severity, gate = Severity.WARNING, f"; {', '.join(severe)} {severe_words}"
+    unscaled = sig.inputs_unscaled() and first_layer_hit(record, [a.name for a, _ in hits])
+    if unscaled:
+        std, top = sig.input_scale()
+        severity, gate = Severity.WARNING, (f"; the first layer is fed unscaled inputs (std {fmt(std)}, values up to "
+                                            f"{fmt(top)})")
+    return severity, gate, unscaled
 
 
 def by_evidence(evidenced: list[tuple[bool, Prescription]], rest: list[Prescription]) -> tuple[Prescription, ...]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt, pct
+from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, fmt, pct
 from ..record import TrainingRecord
-from ._advice import (add_normalization, by_evidence, check_initialization, first_layer_hit, init_gaps,
-                      lower_learning_rate, normalize_inputs)
+from ._advice import (add_normalization, by_evidence, check_initialization, init_gaps, lower_learning_rate,
+                      normalize_inputs, unit_severity)
 from ._signals import Signals, label
 
 PROBLEM = "dead_units"
@@ -19,16 +19,9 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     window = record.meta.get("window", 1) * record.every
     names = ", ".join(f"{label(a.name, a.type)} {pct(f)}" for a, f in hits)
     evidence = {"modules": {a.name: f for a, f in hits}, "window_steps": window, "loss_drop": sig.drop}
-    severity, gate = sig.gate()
-    severe = [a.name for a, f in hits if f >= cfg.severe_dead]
-    if severe and severity != Severity.WARNING:
-        severity, gate = Severity.WARNING, (f"; {', '.join(severe)} lost at least {pct(cfg.severe_dead)} of its units, "
-                                            "too many to leave to the loss")
-    unscaled = sig.inputs_unscaled() and first_layer_hit(record, [a.name for a, _ in hits])
-    if unscaled:  # direct evidence of a cause: the loss falling does not make it harmless
-        std, top = sig.input_scale()
-        severity, gate = Severity.WARNING, (f"; the first layer is fed unscaled inputs (std {fmt(std)}, values up to "
-                                            f"{fmt(top)})")
+    severity, gate, unscaled = unit_severity(record, sig, hits, cfg.severe_dead,
+                                             f"lost at least {pct(cfg.severe_dead)} of its units, too many to leave "
+                                             "to the loss")
     summary = f"units never active over the last {window} steps: {names}{gate}"
     feeders = sorted({a.after for a, _ in hits if a.after})
     focus = f" (the layers feeding them: {', '.join(feeders)})" if feeders else ""
@@ -37,10 +30,12 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     init = check_initialization(record, focus)
     lower = lower_learning_rate(sig, f" (large updates push ReLUs into the dead zone; the largest update ratio is "
                                      f"{fmt(big)})" if big else "")
-    if _died_in_training(sig, [i for i, a in enumerate(record.activations) if a.name in {h.name for h, _ in hits}], cfg):
+    hit_names = {h.name for h, _ in hits}
+    indices = [i for i, a in enumerate(record.activations) if a.name in hit_names]
+    died = _died_in_training(sig, indices, cfg)
+    if died:
         first = next(s.dead for s in sig.samples if s.dead)
-        alive = ", ".join(f"{a.name} {pct(first[i])}" for i, a in enumerate(record.activations)
-                          if a.name in {h.name for h, _ in hits})
+        alive = ", ".join(f"{record.activations[i].name} {pct(first[i])}" for i in indices)
         lower = lower_learning_rate(sig, f" (the units were alive at the first sample, dead then: {alive}; the "
                                          "updates killed them)")
     leaky = Prescription("leaky_activation", f"replace {', '.join(a.name for a, _ in hits)} ({hits[0][0].type}) with "
@@ -49,9 +44,7 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     # as the weights (a learning rate that knocked the units out); else the seed's order
     prescriptions = by_evidence([(unscaled, normalize_inputs(sig)),
                                  (bool(init_gaps(record)), init),
-                                 (big is not None and big > cfg.exploding_update, lower),
-                                 (_died_in_training(sig, [i for i, a in enumerate(record.activations)
-                                                          if a.name in {h.name for h, _ in hits}], cfg), lower)],
+                                 (big is not None and big > cfg.exploding_update, lower), (died, lower)],
                                 [init, lower, leaky, add_normalization(record)])
     return Diagnosis(PROBLEM, severity, summary, evidence, prescriptions)
 

@@ -8,7 +8,7 @@ import statistics
 
 from ..diagnosis import DiagnoseConfig, Diagnosis, fmt
 from ..record import TrainingRecord
-from ._advice import check_initialization, clip_gradients, lower_learning_rate, normalize_inputs
+from ._advice import check_initialization, clip_gradients, frozen_words, lower_learning_rate, normalize_inputs
 from ._signals import Signals
 from .weight_decay_too_high import shrink
 
@@ -37,9 +37,8 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     wd = (record.meta.get("optimizer") or {}).get("weight_decay") or 0.0
     shrunk = shrink(sig)
     decaying = wd > 0 and shrunk is not None and shrunk <= cfg.decay_shrink
-    params, trainable = record.meta.get("params"), record.meta.get("trainable_params")
-    decaying = decaying or bool(params and trainable is not None and trainable < 0.1 * params)  # a frozen body:
-    # its small trainable head moves a lot relative to its own small weights
+    # a frozen body: its small trainable head moves a lot relative to its own small weights
+    decaying = decaying or frozen_words(record) is not None
     if top_ratio is not None and top_ratio > cfg.exploding_update and not decaying:
         # (weights pulled toward zero by weight decay make any update large beside them: not an explosion)
         layer = record.layers[ratio_at.update_ratio.index(top_ratio)].name

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt
 from ..record import TrainingRecord
-from ._advice import by_evidence, check_initialization, init_gaps, normalize_inputs, weighted_depth
+from ._advice import by_evidence, check_initialization, frozen_words, init_gaps, normalize_inputs, weighted_depth
 from ._signals import Signals
 
 PROBLEM = "loss_not_decreasing"
@@ -44,7 +44,7 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     else:
         lr_fix = Prescription("lower_learning_rate", f"lower the learning rate{lr_text}"
                               + (f": updates are {fmt(typical)} of the weights (healthy ≈ 1e-3)" if typical else ""))
-    frozen = _frozen(record)
+    frozen = frozen_words(record)
     # by evidence first (each with its numbers in the text), then the seed's order
     init = check_initialization(record)
     prescriptions = by_evidence(
@@ -56,15 +56,6 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
          (bool(gaps), init)],
         ([skip] if depth > 10 else []) + [init, lr_fix, normalize_inputs(sig)])
     return Diagnosis(PROBLEM, Severity.WARNING, summary, evidence, tuple(prescriptions))
-
-
-def _frozen(record: TrainingRecord) -> str | None:
-    """Words for a model whose trainable part is under a tenth of it (a frozen backbone), else None."""
-    params, trainable = record.meta.get("params"), record.meta.get("trainable_params")
-    if not params or trainable is None or trainable >= 0.1 * params:
-        return None
-    return (f"give the model more trainable capacity: only {trainable:,} of its {params:,} parameters "
-            f"({100 * trainable / params:.1f}%) are trainable; unfreeze the last blocks, or widen the trainable head")
 
 
 def _change(drop: float) -> str:

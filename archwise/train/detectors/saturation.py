@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt, pct
+from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, fmt, pct
 from ..record import TrainingRecord
-from ._advice import (add_normalization, by_evidence, check_initialization, first_layer_hit, init_gaps,
-                      lower_learning_rate, normalize_inputs)
+from ._advice import (add_normalization, by_evidence, check_initialization, init_gaps, lower_learning_rate,
+                      normalize_inputs, unit_severity)
 from ._signals import Signals, label
 
 PROBLEM = "saturation"
@@ -23,16 +23,9 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     at = record.meta.get("saturation_at", 5.0)
     names = ", ".join(f"{label(a.name, a.type)} {pct(f)}" for a, f in hits)
     evidence = {"modules": {a.name: f for a, f in hits}, "threshold": at, "loss_drop": sig.drop}
-    severity, gate = sig.gate()
-    severe = [a.name for a, f in hits if f >= cfg.severe_saturated]
-    if severe and severity != Severity.WARNING:
-        severity, gate = Severity.WARNING, (f"; {', '.join(severe)} at least {pct(cfg.severe_saturated)} saturated, "
-                                            "where its gradient is nearly zero")
-    unscaled = sig.inputs_unscaled() and first_layer_hit(record, [a.name for a, _ in hits])
-    if unscaled:  # direct evidence of a cause: the loss falling does not make it harmless
-        std, top = sig.input_scale()
-        severity, gate = Severity.WARNING, (f"; the first layer is fed unscaled inputs (std {fmt(std)}, values up to "
-                                            f"{fmt(top)})")
+    severity, gate, unscaled = unit_severity(record, sig, hits, cfg.severe_saturated,
+                                             f"at least {pct(cfg.severe_saturated)} saturated, where its gradient is "
+                                             "nearly zero")
     summary = f"pre-activations with |x| ≥ {fmt(at)}: {names}{gate}"
     feeders = sorted({a.after for a, _ in hits if a.after})
     focus = f" (the layers feeding them: {', '.join(feeders)})" if feeders else ""

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt
 from ..record import TrainingRecord
-from ._advice import by_evidence, weighted_depth
-from .loss_not_decreasing import _frozen
+from ._advice import by_evidence, frozen_words, weighted_depth
 from ._signals import Signals
 
 PROBLEM = "underfitting"
@@ -73,7 +72,7 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
                             + (f" and {params:,} parameters" if params else "")
                             + ("; the training loss has stopped falling, so more epochs will not do it"
                                if not still_falling and len(train) >= 3 else ""))
-    frozen = _frozen(record)
+    frozen = frozen_words(record)
     grads = [g for g in sig.layer_medians("grad_norm") if g is not None]
     vanishing = bool(grads) and min(grads) >= 0 and max(grads) > min(grads) / cfg.vanishing_ratio
     # tiny updates point at the learning rate only when the gradients reach every layer

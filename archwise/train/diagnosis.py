@@ -71,6 +71,8 @@ class DiagnoseConfig:
     flat_loss: float = 0.05         # loss_not_decreasing: the smoothed loss fell less than this
     vanishing_ratio: float = 1e-3   # a layer's gradient norm below this × the largest layer's
     vanishing_abs: float = 1e-6     # ... or below this, absolutely (when the loss is not improving)
+    deep_vanishing_ratio: float = 1e-2  # past 10 layers, gradients shrinking steadily toward the input to below
+                                        # this × the largest layer's
     exploding_grad: float = 1e3     # a layer's gradient norm above this is exploding
     exploding_growth: float = 100.0  # ... or this many times its own median over the first samples
     exploding_update: float = 0.1   # an update-to-weight ratio above this (healthy runs sit near 1e-3)
@@ -88,6 +90,11 @@ class DiagnoseConfig:
     underfit_drop: float = 0.5      # without a metric: train loss fell less than this (relative)
     underfit_gap: float = 0.1       # train and val within this (relative): no overfitting
     still_falling: float = 0.03     # underfitting: "train longer" leads while the train loss falls this much per epoch
+    ample_capacity: float = 1.0     # underfitting: this many trainable parameters per training sample, no layer
+                                    # narrower than the classes and a plateau: capacity is not what limits the run
+                                    # (a label-noise or data ceiling), so the note is only info
+    misaligned_val_loss: float = 0.75  # labels_misaligned: the best val loss stays above this share of the trivial
+                                       # predictor's while the train loss falls below half of it
     min_epochs: int = 3             # fewer epochs than this: the epoch rules stay quiet
     unscaled_target_loss: float = 100.0  # a regression whose loss starts above this has unscaled targets
     decay_shrink: float = 0.5       # weight_decay_too_high: the weights' norm fell to this share of its start

@@ -408,7 +408,9 @@ class Monitor:
                 old = _per_layer(_norms(before), owner, len(self._layers))
             torch._foreach_sub_(before, flat)  # the snapshot is thrown away: reuse it for the difference
             delta = _per_layer(_norms(before), owner, len(self._layers))
-            return delta / old.clamp_min(torch.finfo(old.dtype).tiny)
+            # a layer whose weights were all zero (a learned position table or a bias started at 0) has no
+            # ratio: any step over a zero norm reads as infinite growth
+            return torch.where(old > 0, delta / old.clamp_min(torch.finfo(old.dtype).tiny), torch.nan)
 
     # ---- the loop's calls -----------------------------------------------------------------------
 
@@ -475,7 +477,8 @@ class Monitor:
         grads = s.get("grad_norm")
         values = [t.tolist() if isinstance(t, torch.Tensor) else t for t in
                   (s.get("weight_norm"), grads, s.get("update_ratio"))]
-        rec.weight_norm, grad_list, rec.update_ratio = values
+        rec.weight_norm, grad_list, ratios = values
+        rec.update_ratio = None if ratios is None else [None if r != r else r for r in ratios]  # NaN: no ratio
         if grad_list is not None:
             has = set(s.get("has_grad", []))
             rec.grad_norm = [g if i in has else None for i, g in enumerate(grad_list)]

@@ -45,7 +45,8 @@ class Case:
     expect: tuple[str, ...]   # acceptable problems for the FIRST diagnosis of severity warning or above; () healthy
     first_action: str | None  # the required action of that diagnosis's first prescription; None for healthy
     loop: str = "plain"       # "plain" (a hand-written loop) or "lightning" (the archwise Lightning callback)
-    held_out: bool = False    # written to be held out: not looked at while the detectors are tuned
+    held_out: bool = False    # written to be held out (round 1; looked at, and tuned on, in round 2)
+    fresh: bool = False       # written after round 2's thresholds were fixed: never tuned on
     note: str = ""            # what the fault is and why that first action is the right fix
 
 
@@ -68,9 +69,12 @@ def _split_idx(n: int, seed: int, val: float = 0.25):
     return order[:k], order[k:]
 
 
-def _standardise(xtr, xva, eps: float = 1e-8):
+def _standardise(xtr, xva):
+    """scikit-learn's StandardScaler: a feature constant on the train split keeps scale 1 (dividing by a
+    tiny epsilon instead turns one stray validation pixel into an input of 1e8)."""
     mu, sd = xtr.mean(0), xtr.std(0)
-    return (xtr - mu) / (sd + eps), (xva - mu) / (sd + eps)
+    sd = np.where(sd > 0, sd, 1.0)
+    return (xtr - mu) / sd, (xva - mu) / sd
 
 
 def digits(seed: int, scale: str = "std", shape: str = "flat"):
@@ -489,6 +493,23 @@ def _dead_fraction(model: nn.Module, x: torch.Tensor, modules: list[nn.Module]) 
 
 def _weight_norm(model: nn.Module) -> float:
     return float(torch.sqrt(sum((p.detach().double() ** 2).sum() for p in model.parameters() if p.requires_grad)))
+
+
+def _overfit_truth(mon: archwise.Monitor) -> archwise.Monitor:
+    """Whether the run really overfitted, from its own logged epochs: a final train-val accuracy gap of 5
+    points or more, or a final val loss 20 % above its best. A seed where neither happened did not produce
+    the fault (wine is easy: 40 rows can be enough), and the benchmark leaves it out of the counts."""
+    epochs = mon.record.epochs
+    gap = epochs[-1].train_metric - epochs[-1].val_metric
+    best = min(e.val_loss for e in epochs)
+    return _with_truth(mon, present=bool(gap >= 0.05 or epochs[-1].val_loss >= 1.2 * best), acc_gap=gap,
+                       val_rise=epochs[-1].val_loss / best)
+
+
+def _underfit_truth(mon: archwise.Monitor) -> archwise.Monitor:
+    """Whether the run really underfitted: its final train accuracy below 0.9 (digits allows 0.99+)."""
+    return _with_truth(mon, present=bool(mon.record.epochs[-1].train_metric < 0.9),
+                       train_metric=mon.record.epochs[-1].train_metric)
 
 
 def _with_truth(mon: archwise.Monitor, **truth) -> archwise.Monitor:
@@ -1145,7 +1166,8 @@ def seed_overfitting(seed: int, loop: str = "lightning"):
     """A 512-512 MLP on 150 digits images (20 % of them mislabelled) trained 60 epochs."""
     _seed(seed)
     (x, y), va = digits(seed)
-    return fit(mlp([64, 512, 512, 10]), (x[:150], noisy(y[:150], 0.2, 10, seed)), va, seed=seed, epochs=60, batch=32, lr=1e-3, loop=loop)
+    return _overfit_truth(fit(mlp([64, 512, 512, 10]), (x[:150], noisy(y[:150], 0.2, 10, seed)), va, seed=seed,
+                              epochs=60, batch=32, lr=1e-3, loop=loop))
 
 
 def seed_underfitting(seed: int, loop: str = "plain"):
@@ -1166,7 +1188,181 @@ def seed_overfitting_wine(seed: int, loop: str = "plain"):
     """A wide MLP on wine with only 40 training rows, 150 epochs."""
     _seed(seed)
     (x, y), va = wine(seed)
-    return fit(mlp([13, 512, 512, 3]), (x[:40], y[:40]), va, seed=seed, epochs=150, batch=16, lr=1e-3, loop=loop)
+    return _overfit_truth(fit(mlp([13, 512, 512, 3]), (x[:40], y[:40]), va, seed=seed, epochs=150, batch=16,
+                              lr=1e-3, loop=loop))
+
+
+# ---- round 3 ("fresh"): written after round 2's thresholds were fixed; never tuned on -------------------
+
+def macro(seed: int, scale_target: bool = True):
+    """statsmodels' US macro data (203 quarters): real GDP from the other standardised columns; raw GDP is
+    about 7000 ± 3000."""
+    import statsmodels.api as sm
+
+    d = sm.datasets.macrodata.load_pandas().data
+    y = d["realgdp"].to_numpy(dtype=np.float64)
+    x = d.drop(columns=["realgdp", "year", "quarter"]).to_numpy(dtype=np.float64)
+    tr, va = _split_idx(len(x), seed, 0.2)
+    xtr, xva = _standardise(x[tr], x[va])
+    ytr, yva = y[tr], y[va]
+    if scale_target:
+        mu, sd = ytr.mean(), ytr.std()
+        ytr, yva = (ytr - mu) / sd, (yva - mu) / sd
+    return (_t(xtr), _t(ytr)[:, None]), (_t(xva), _t(yva)[:, None])
+
+
+def f_softmax_ce_transformer(seed: int, loop: str = "lightning"):
+    """A row transformer whose head ends in softmax, trained with CrossEntropyLoss."""
+    _seed(seed)
+    tr, va = digits(seed, shape="rows")
+    model = nn.Sequential(RowTransformer(), nn.Softmax(-1))
+    return fit(model, tr, va, seed=seed, epochs=8, opt=adamw(3e-3, 1e-2), loop=loop)
+
+
+def f_misaligned_val_wine(seed: int, loop: str = "plain"):
+    """Wine whose validation labels were sorted separately from the validation rows."""
+    _seed(seed)
+    tr, (xv, yv) = wine(seed)
+    return fit(mlp([13, 64, 3]), tr, (xv, torch.sort(yv).values), seed=seed, epochs=25, batch=16, lr=3e-3,
+               loop=loop)
+
+
+def f_unshuffled_moons(seed: int, loop: str = "plain"):
+    """Moons stored class 0 first, then class 1, iterated in that order (shuffle=False)."""
+    _seed(seed)
+    tr, va = moons(seed, 2000, 0.2)
+    return fit(mlp([2, 32, 32, 2]), by_label(tr), va, seed=seed, epochs=8, lr=3e-3, shuffle=False, loop=loop)
+
+
+def f_unnormalised_cnn(seed: int, loop: str = "lightning"):
+    """Raw 0..160 pixels (a ×10 slip in preprocessing) into a tanh CNN without BatchNorm."""
+    _seed(seed)
+    tr, va = digits(seed, scale="raw10", shape="image")
+    return fit(CNN(bn=False, act=nn.Tanh), tr, va, seed=seed, epochs=4, lr=1e-3, loop=loop)
+
+
+def f_unscaled_targets_macro(seed: int, loop: str = "plain"):
+    """Real GDP in raw units (~7000) regressed with MSE from standardised macro series."""
+    _seed(seed)
+    tr, va = macro(seed, scale_target=False)
+    return fit(mlp([11, 64, 1]), tr, va, seed=seed, epochs=40, batch=16, lr=1e-3, task="regress", loop=loop)
+
+
+def f_wd_sgd_cnn(seed: int, loop: str = "lightning"):
+    """A CNN with SGD momentum and weight_decay=0.5 (meant 5e-4)."""
+    _seed(seed)
+    tr, va = digits(seed, shape="image")
+    model = CNN(bn=False)
+    w0 = _weight_norm(model)
+    mon = fit(model, tr, va, seed=seed, epochs=5, opt=sgd(0.05, wd=0.5), loop=loop)
+    return _with_truth(mon, weight_norm_start=w0, weight_norm_end=_weight_norm(model))
+
+
+def f_deep_plain_tanh_cancer(seed: int, loop: str = "plain"):
+    """16 plain tanh Linear layers (default init, no norm, no skips) on breast cancer with SGD."""
+    _seed(seed)
+    tr, va = cancer(seed)
+    return fit(mlp([30] + [32] * 15 + [1], act=nn.Tanh), tr, va, seed=seed, epochs=10, batch=32, opt=sgd(0.01),
+               task="binary", loop=loop)
+
+
+def f_low_lr_transformer(seed: int, loop: str = "plain"):
+    """A row transformer with AdamW at 1e-7."""
+    _seed(seed)
+    tr, va = digits(seed, shape="rows")
+    return fit(RowTransformer(), tr, va, seed=seed, epochs=5, opt=adamw(1e-7, 1e-2), loop=loop)
+
+
+def f_exploding_gru(seed: int, loop: str = "lightning"):
+    """A GRU forecaster on standardised sunspots with SGD at lr 3 (meant 3e-3)."""
+    _seed(seed)
+    tr, va = sunspots(seed)
+    return fit(Forecaster("gru"), tr, va, seed=seed, epochs=10, batch=32, opt=sgd(3.0), task="regress", loop=loop)
+
+
+def f_dead_bias_wine(seed: int, loop: str = "plain"):
+    """A ReLU MLP on wine whose hidden biases were initialised at -5 (a copy-paste from a sigmoid-gate init)."""
+    _seed(seed)
+    model = mlp([13, 64, 64, 3])
+    for fc in linears(model)[:-1]:
+        nn.init.constant_(fc.bias, -5.0)
+    tr, va = wine(seed)
+    mon = fit(model, tr, va, seed=seed, epochs=20, batch=16, lr=1e-3, loop=loop)
+    return _with_truth(mon, dead=_dead_fraction(model, tr[0], [m for m in model if isinstance(m, nn.ReLU)]))
+
+
+def f_overfit_digits_small(seed: int, loop: str = "lightning"):
+    """A 1024-wide two-layer MLP on 120 digits images with 15 % of their labels wrong, 80 epochs."""
+    _seed(seed)
+    (x, y), va = digits(seed)
+    return _overfit_truth(fit(mlp([64, 1024, 1024, 10]), (x[:120], noisy(y[:120], 0.15, 10, seed)), va, seed=seed,
+                              epochs=80, batch=16, lr=1e-3, loop=loop))
+
+
+def f_bottleneck_digits(seed: int, loop: str = "lightning"):
+    """A 64→256→4→10 MLP: a 4-unit layer in the middle, trained to a plateau."""
+    _seed(seed)
+    tr, va = digits(seed)
+    return _underfit_truth(fit(mlp([64, 256, 4, 10]), tr, va, seed=seed, epochs=20, lr=3e-3, loop=loop))
+
+
+def f_h_label_smoothing(seed: int, loop: str = "plain"):
+    """CrossEntropyLoss(label_smoothing=0.1): the loss cannot go below ~0.5 even at 100 % accuracy."""
+    _seed(seed)
+    tr, va = digits(seed)
+    return fit(mlp([64, 128, 10]), tr, va, seed=seed, epochs=10, lr=2e-3,
+               loss_fn=nn.CrossEntropyLoss(label_smoothing=0.1), loop=loop)
+
+
+def f_h_onecycle(seed: int, loop: str = "lightning"):
+    """A CNN with SGD and OneCycleLR (the lr climbs 25× then anneals)."""
+    _seed(seed)
+    tr, va = digits(seed, shape="image")
+
+    def onecycle(optimizer, total):
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=total)
+    return fit(CNN(), tr, va, seed=seed, epochs=5, opt=sgd(0.004), sched=onecycle, loop=loop)
+
+
+def f_h_noisy_binary(seed: int, loop: str = "plain"):
+    """Breast cancer with 15 % of train and val labels flipped: accuracy plateaus near 0.8."""
+    _seed(seed)
+    (x, y), (xv, yv) = cancer(seed)
+    g = torch.Generator().manual_seed(900 + seed)
+    flip = lambda t: torch.where(torch.rand(t.shape, generator=g) < 0.15, 1 - t, t)  # noqa: E731
+    return fit(mlp([30, 64, 1], dropout=0.2), (x, flip(y)), (xv, flip(yv)), seed=seed, epochs=20, batch=32,
+               opt=adamw(1e-3, 1e-2), task="binary", loop=loop)
+
+
+def f_h_small_batch_wine(seed: int, loop: str = "lightning"):
+    """Wine at batch size 4 with SGD: a jagged step loss, a good model."""
+    _seed(seed)
+    tr, va = wine(seed)
+    return fit(mlp([13, 32, 3]), tr, va, seed=seed, epochs=15, batch=4, opt=sgd(0.01), loop=loop)
+
+
+def f_h_macro_regression(seed: int, loop: str = "plain"):
+    """Standardised real GDP from the other macro series: a small, easy regression."""
+    _seed(seed)
+    tr, va = macro(seed)
+    return fit(mlp([11, 64, 64, 1]), tr, va, seed=seed, epochs=40, batch=16, opt=adamw(1e-3, 1e-2), task="regress",
+               loop=loop)
+
+
+def f_h_residual_sgd(seed: int, loop: str = "lightning"):
+    """12 residual blocks (24 Linear layers) trained with SGD momentum and step decay."""
+    _seed(seed)
+    tr, va = digits(seed)
+    return fit(ResMLP(64, 64, 12, 10), tr, va, seed=seed, epochs=6, opt=sgd(0.02), sched=step_decay(0.5),
+               loop=loop)
+
+
+def f_h_lstm_sunspots(seed: int, loop: str = "lightning"):
+    """An LSTM forecaster on standardised sunspots with gradient clipping."""
+    _seed(seed)
+    tr, va = sunspots(seed)
+    return fit(Forecaster("lstm"), tr, va, seed=seed, epochs=20, batch=32, lr=3e-3, clip=1.0, task="regress",
+               loop=loop)
 
 
 # ---- the suite -----------------------------------------------------------------------------------------------
@@ -1175,9 +1371,9 @@ INPUT_PROBLEMS = ("saturation", "dead_units", "loss_not_decreasing", "underfitti
 HIGH_LR = ("exploding_gradients", "divergence", "non_finite")
 
 
-def _case(fn, cls, expect, action, loop="plain", held_out=False, note=""):
+def _case(fn, cls, expect, action, loop="plain", held_out=False, note="", fresh=False):
     name = fn.__name__
-    return Case(name, cls, lambda seed: fn(seed, loop=loop), tuple(expect), action, loop, held_out,
+    return Case(name, cls, lambda seed: fn(seed, loop=loop), tuple(expect), action, loop, held_out, fresh,
                 note or (fn.__doc__ or "").strip().split("\n")[0])
 
 
@@ -1187,8 +1383,10 @@ CASES: list[Case] = [
           note="tanh layers initialised at std 1 (fan-in 64-256): most pre-activations |x|>5; the init is the cause"),
     _case(gate_sigmoid_big_init_cancer, "gate", ["saturation"], "check_initialization", "lightning",
           note="sigmoid MLP with uniform(-1,1) weights saturates; the loss falls from an inflated start; fix the init"),
-    _case(gate_sgd_lr_kills_relu, "gate", ["dead_units"], "lower_learning_rate",
-          note="SGD momentum lr 0.3: most layer-1 ReLUs die in the first steps; the learning rate is the cause"),
+    _case(gate_sgd_lr_kills_relu, "gate", ["dead_units", *HIGH_LR], "lower_learning_rate",
+          note="SGD momentum lr 0.3: most layer-1 ReLUs die in the first steps; the learning rate is the cause (on "
+               "some CPUs the same run also diverges, update ratio ~0.16: exploding or divergence with 'lower the "
+               "learning rate' names the same fix)"),
     _case(gate_adam_lr_kills_relu, "gate", ["dead_units"], "lower_learning_rate",
           note="Adam at lr 0.03: the first updates kill most ReLUs while the loss falls a lot; lower the lr"),
     # loss/metric
@@ -1322,6 +1520,38 @@ CASES: list[Case] = [
     _case(h_gru_sunspots, "healthy", [], None, "plain", True, note="a GRU forecaster on standardised sunspots"),
     _case(h_moons_gelu, "healthy", [], None, "lightning", True, note="a GELU MLP on moons, warmup + cosine"),
     _case(h_friedman_clip, "healthy", [], None, "lightning", True, note="Friedman #1 with clipping at 1.0"),
+    # ---- round 3 (fresh): written after round 2's thresholds were fixed ----
+    *[_case(fn, cls, expect, action, loop, note=note, fresh=True) for fn, cls, expect, action, loop, note in [
+        (f_softmax_ce_transformer, "loss_metric", ["probabilities_into_logit_loss"], "check_loss_inputs", "lightning",
+         "a transformer ending in nn.Softmax into CrossEntropyLoss"),
+        (f_misaligned_val_wine, "loss_metric", ["labels_misaligned"], "check_data_pipeline", "plain",
+         "validation labels sorted apart from their rows"),
+        (f_unshuffled_moons, "loss_metric", ["unshuffled_data"], "shuffle_data", "plain",
+         "moons sorted by class, never shuffled"),
+        (f_unnormalised_cnn, "scale", INPUT_PROBLEMS, "normalize_inputs", "lightning",
+         "pixels ×10 (0..160) into a tanh CNN"),
+        (f_unscaled_targets_macro, "scale", ["unscaled_targets"], "standardize_targets", "plain",
+         "raw real GDP (~7000) as an MSE target"),
+        (f_wd_sgd_cnn, "regularisation", ["weight_decay_too_high"], "reduce_weight_decay", "lightning",
+         "SGD weight_decay=0.5 on a CNN"),
+        (f_deep_plain_tanh_cancer, "order", ["vanishing_gradients", "loss_not_decreasing"], "add_skip_connections",
+         "plain", "16 plain tanh layers on breast cancer"),
+        (f_low_lr_transformer, "order", ["loss_not_decreasing", "underfitting"], "raise_learning_rate", "plain",
+         "AdamW at 1e-7 on a transformer"),
+        (f_exploding_gru, "seed", HIGH_LR, "lower_learning_rate", "lightning", "a GRU with SGD lr 3"),
+        (f_dead_bias_wine, "seed", ["dead_units"], "check_initialization", "plain", "ReLU biases initialised at -5"),
+        (f_overfit_digits_small, "seed", ["overfitting"], "reduce_capacity", "lightning",
+         "2M parameters on 120 digits images for 80 epochs"),
+        (f_bottleneck_digits, "order", ["underfitting"], "increase_capacity", "lightning",
+         "a 4-unit middle layer for 10 classes"),
+        (f_h_label_smoothing, "healthy", [], None, "plain", "label smoothing 0.1: a loss floor near 0.5"),
+        (f_h_onecycle, "healthy", [], None, "lightning", "SGD with OneCycleLR"),
+        (f_h_noisy_binary, "noise", [], None, "plain", "15 % flipped binary labels, train and val"),
+        (f_h_small_batch_wine, "healthy", [], None, "lightning", "batch size 4"),
+        (f_h_macro_regression, "healthy", [], None, "plain", "standardised macro regression"),
+        (f_h_residual_sgd, "healthy", [], None, "lightning", "12 residual blocks with SGD and step decay"),
+        (f_h_lstm_sunspots, "healthy", [], None, "lightning", "an LSTM forecaster with clipping"),
+    ]],
 ]
 
 FAULTS = [c for c in CASES if c.cls not in ("healthy", "noise") and c.expect]

@@ -6,7 +6,7 @@ import math
 
 from ..diagnosis import Prescription, Severity, fmt
 from ..record import TrainingRecord
-from ._signals import Signals
+from ._signals import NORM_TYPES, Signals
 
 __all__ = ["check_initialization", "lower_learning_rate", "clip_gradients", "normalize_inputs", "add_normalization",
            "weighted_depth", "uses_saturating", "init_gaps", "first_layer_hit", "by_evidence", "unit_severity",
@@ -14,11 +14,9 @@ __all__ = ["check_initialization", "lower_learning_rate", "clip_gradients", "nor
 
 
 def weighted_depth(record: TrainingRecord) -> int:
-    return sum(layer.type not in _NORM_TYPES for layer in record.layers)
+    return sum(layer.type not in NORM_TYPES for layer in record.layers)
 
 
-_NORM_TYPES = {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d",
-               "InstanceNorm2d", "RMSNorm", "Embedding"}
 
 
 def uses_saturating(record: TrainingRecord) -> bool:
@@ -30,7 +28,7 @@ def _init_gaps(record: TrainingRecord) -> list[str]:
     xavier = uses_saturating(record)
     notes = []
     for layer in record.layers:
-        if layer.weight_std is None or not layer.fan_in or not layer.fan_out or layer.type in _NORM_TYPES:
+        if layer.weight_std is None or not layer.fan_in or not layer.fan_out or layer.type in NORM_TYPES:
             continue
         ideal = math.sqrt(2.0 / (layer.fan_in + layer.fan_out)) if xavier else math.sqrt(2.0 / layer.fan_in)
         if layer.weight_std > 3 * ideal or layer.weight_std < ideal / 3:
@@ -41,7 +39,7 @@ def _init_gaps(record: TrainingRecord) -> list[str]:
 
 def _bias_gaps(record: TrainingRecord) -> list[str]:
     return [f"{layer.name}.bias started at mean {fmt(layer.bias_mean)}" for layer in record.layers
-            if layer.bias_mean is not None and abs(layer.bias_mean) >= 0.5 and layer.type not in _NORM_TYPES]
+            if layer.bias_mean is not None and abs(layer.bias_mean) >= 0.5 and layer.type not in NORM_TYPES]
 
 
 def init_gaps(record: TrainingRecord) -> list[str]:

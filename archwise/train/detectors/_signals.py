@@ -14,7 +14,27 @@ from dataclasses import dataclass, field
 from ..diagnosis import DiagnoseConfig, Severity, fmt
 from ..record import LayerInfo, StepRecord, TrainingRecord
 
-__all__ = ["Signals", "rolling_median", "layer_ranges", "median_or_none", "recent"]
+__all__ = ["Signals", "NORM_TYPES", "rolling_median", "layer_ranges", "median_or_none", "recent"]
+
+
+NORM_TYPES = {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "GroupNorm", "InstanceNorm1d",
+               "InstanceNorm2d", "RMSNorm", "Embedding"}
+
+
+def _rank_corr(values: list[float]) -> float:
+    """Spearman's rank correlation of ``values`` with their positions (ties broken by position).
+
+    Example:
+        >>> _rank_corr([1, 2, 3, 5]), _rank_corr([3, 2, 1])
+        (1.0, -1.0)
+    """
+    n = len(values)
+    if n < 2:
+        return 0.0
+    ranks = [0] * n
+    for r, i in enumerate(sorted(range(n), key=lambda k: (values[k], k))):
+        ranks[i] = r
+    return 1 - 6 * sum((r - i) ** 2 for i, r in enumerate(ranks)) / (n * (n * n - 1))
 
 
 def rolling_median(values: list[float], width: int) -> list[float]:
@@ -124,13 +144,15 @@ class Signals:
     @property
     def classes(self) -> int | None:
         """The number of classes, when the run looks like classification: the model's output has C ≥ 2
-        features and the epochs log a higher-is-better metric in [0, 1] (accuracy)."""
+        features (or one, read as binary: C = 2) and the epochs log a higher-is-better metric in [0, 1]
+        (accuracy)."""
         out = self.record.meta.get("output") or {}
         features = out.get("features")
         metrics = [m for e in self.record.epochs for m in (e.train_metric, e.val_metric) if m is not None]
-        if not isinstance(features, int) or features < 2 or not metrics or not self.record.metric_higher_is_better:
+        if not isinstance(features, int) or features < 1 or not metrics or not self.record.metric_higher_is_better:
             return None
-        return features if all(0.0 <= m <= 1.0 for m in metrics) else None
+        # one output with an accuracy: a binary classifier on one logit (or probability)
+        return max(features, 2) if all(0.0 <= m <= 1.0 for m in metrics) else None
 
     @property
     def trivial(self) -> float | None:
@@ -194,6 +216,31 @@ class Signals:
     def typical_update_ratio(self) -> float | None:
         """The median over layers of each layer's update-to-weight ratio over the last samples."""
         return median_or_none(self.layer_medians("update_ratio"))
+
+    def vanishing_layers(self) -> list[int]:
+        """The layers whose gradients vanish, by one rule every detector shares (indices into
+        ``record.layers``, input side first): a gradient norm below ``vanishing_ratio`` × the largest
+        layer's or below ``vanishing_abs`` (exact zeros included: no gradient reaches them); or, past
+        10 weighted layers, a steady decay toward the input (the log norms rise with depth, rank
+        correlation ≥ 0.8) that leaves the input side below ``deep_vanishing_ratio`` × the largest, the
+        signature of a plain deep stack (a residual stack's gradients do not shrink toward the input)."""
+        norms = self.layer_medians("grad_norm")
+        present = [(i, g) for i, g in enumerate(norms) if g is not None]
+        if len(present) < 2:
+            return []
+        top = max(g for _, g in present)
+        if top <= 0:
+            return []
+        cfg = self.config
+        low = {i for i, g in present if g < cfg.vanishing_ratio * top or g < cfg.vanishing_abs}
+        weighted = [(i, g) for i, g in present if self.record.layers[i].type not in NORM_TYPES and g > 0]
+        if len(weighted) > 10 and _rank_corr([math.log(g) for _, g in weighted]) >= 0.8:
+            low |= {i for i, g in weighted if g < cfg.deep_vanishing_ratio * top}
+        return sorted(low)
+
+    @property
+    def vanishing(self) -> bool:
+        return bool(self.vanishing_layers())
 
     def layer_medians(self, key: str, count: int = 3) -> list[float | None]:
         """Per layer (or activation), the median of ``key`` over the last ``count`` samples."""

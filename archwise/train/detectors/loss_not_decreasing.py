@@ -24,7 +24,7 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     norms = sig.layer_medians("grad_norm")
     clean = [g for g in norms if g is not None]
     spread = (max(clean) / max(min(clean), 1e-30)) if clean else None
-    vanishing = bool(clean) and min(clean) > 0 and spread is not None and spread > 1 / cfg.vanishing_ratio
+    vanishing = sig.vanishing
     skip = Prescription("add_skip_connections", f"add skip connections: {depth} weighted layers "
                         + (f"and a {fmt(spread)}× spread in layer gradient norms" if spread and clean and min(clean) > 0
                            else "in sequence; the seed adds skips past 10"))

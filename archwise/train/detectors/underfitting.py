@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..diagnosis import DiagnoseConfig, Diagnosis, Prescription, Severity, fmt
 from ..record import TrainingRecord
 from ._advice import by_evidence, frozen_words, weighted_depth
-from ._signals import Signals
+from ._signals import NORM_TYPES, Signals
 
 PROBLEM = "underfitting"
 
@@ -73,8 +73,11 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
                             + ("; the training loss has stopped falling, so more epochs will not do it"
                                if not still_falling and len(train) >= 3 else ""))
     frozen = frozen_words(record)
-    grads = [g for g in sig.layer_medians("grad_norm") if g is not None]
-    vanishing = bool(grads) and min(grads) >= 0 and max(grads) > min(grads) / cfg.vanishing_ratio
+    narrow = bottleneck(record, sig.classes)
+    if narrow:
+        capacity = Prescription("increase_capacity", f"increase capacity: {narrow}, a bottleneck no amount of training "
+                                "gets past" + (f"; the model has {params:,} parameters" if params else ""))
+    vanishing = sig.vanishing
     # tiny updates point at the learning rate only when the gradients reach every layer
     raise_lr = typical is not None and 0 < typical < cfg.tiny_update and not vanishing
     lr_fix = (Prescription("raise_learning_rate", f"raise the learning rate 10-100×: it is {fmt(lr)}; updates are "
@@ -85,6 +88,47 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     # otherwise capacity before regularisation (the seed's order for a plateau)
     longer_fix = Prescription("train_longer", longer)
     prescriptions = by_evidence([(frozen is not None, Prescription("increase_trainable_capacity", frozen or "")),
-                                 (raise_lr, lr_fix), (still_falling, longer_fix)],
+                                 (raise_lr, lr_fix), (narrow is not None, capacity), (still_falling, longer_fix)],
                                 [capacity, Prescription("reduce_regularization", reg), lr_fix, longer_fix])
-    return Diagnosis(PROBLEM, Severity.WARNING, f"train and val both poor and close: {level}", evidence, prescriptions)
+    summary = f"train and val both poor and close: {level}"
+    ceiling = _ceiling(record, cfg, evidence, params, still_falling, frozen, raise_lr, narrow)
+    if ceiling:
+        # a model with room to spare that stopped improving: the data's ceiling (label noise, features that do
+        # not determine the label) more likely than too little capacity; noted, not warned
+        return Diagnosis(PROBLEM, Severity.INFO, f"{summary}; {ceiling}", evidence, (
+            Prescription("check_label_noise", "check the labels: look at the training samples with the highest loss "
+                         "and count how many are mislabelled; a cleaner label set (or a noise-robust loss) lifts the "
+                         "ceiling, and a strong simple baseline (archwise ladder) shows what the features allow"),
+            *prescriptions))
+    return Diagnosis(PROBLEM, Severity.WARNING, summary, evidence, prescriptions)
+
+
+def bottleneck(record: TrainingRecord, classes: int | None) -> str | None:
+    """A hidden layer with fewer outputs than the classes (the last weighted layer is the output)."""
+    weighted = [layer for layer in record.layers if layer.type not in NORM_TYPES and layer.fan_out]
+    if not classes or len(weighted) < 2:
+        return None
+    narrow = min(weighted[:-1], key=lambda layer: layer.fan_out)
+    if narrow.fan_out >= classes:
+        return None
+    return f"{narrow.name} has {narrow.fan_out} output{'s' if narrow.fan_out != 1 else ''} for {classes} classes"
+
+
+def _ceiling(record: TrainingRecord, cfg: DiagnoseConfig, evidence: dict, params: int | None, still_falling: bool,
+             frozen: str | None, raise_lr: bool, narrow: str | None) -> str | None:
+    """Why this plateau is more likely the data's ceiling than too small a model, or None."""
+    if frozen or raise_lr or narrow:
+        return None
+    train_m, val_m = evidence.get("train_metric"), evidence.get("val_metric")
+    if train_m is not None and val_m is not None and val_m - train_m >= cfg.overfit_gap:
+        return (f"but validation scores {fmt(val_m - train_m)} above training: the model generalises beyond what it "
+                "fits, so the training labels are harder than the validation ones (label noise in the training set, "
+                "or the train metric taken with dropout or augmentation on), which more capacity will not fix")
+    if still_falling:
+        return None
+    n_train = record.meta.get("n_train")
+    if params and n_train and params / n_train >= cfg.ample_capacity:
+        evidence["params_per_sample"] = params / n_train
+        return (f"but the model has {fmt(params / n_train)} trainable parameters per training sample and the loss "
+                "has stopped falling: capacity is not what limits it (a label-noise or data ceiling?)")
+    return None

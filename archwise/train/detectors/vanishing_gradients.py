@@ -19,7 +19,7 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     top_i, top = max(present, key=lambda item: item[1])
     if top <= 0:
         return None
-    low = [i for i, g in present if g < cfg.vanishing_ratio * top or g < cfg.vanishing_abs]
+    low = sig.vanishing_layers()
     if not low:
         return None
     smallest = min(norms[i] for i in low)

@@ -200,6 +200,8 @@ class Monitor:
                     info.weight_std = float(weight.detach().float().std())
                 if isinstance(bias, torch.Tensor) and bias.numel() and bias.device.type != "meta":
                     info.bias_mean = float(bias.detach().float().mean())
+                if isinstance(module, nn.RNNBase):
+                    _describe_recurrent(module, info)
             infos.append(info)
         acts, act_infos, last_weighted = [], [], None
         for name, module in self.model.named_modules():
@@ -563,6 +565,25 @@ class Monitor:
 
 
 # ---- helpers ------------------------------------------------------------------------------------
+
+def _describe_recurrent(module: nn.RNNBase, info: LayerInfo) -> None:
+    """An RNN/LSTM/GRU's input weights (fan-in, fan-out and std of ``weight_ih_l0``) and the singular
+    values of each gate block of its ``weight_hh_l*``: the factor a hidden state is stretched by per
+    step, 1 for an orthogonal init, about 1.15 for PyTorch's default uniform(±1/√H)."""
+    ih = getattr(module, "weight_ih_l0", None)
+    if not isinstance(ih, torch.Tensor) or ih.device.type == "meta":
+        return
+    info.fan_in, info.fan_out = int(ih.shape[1]), int(module.hidden_size)
+    info.weight_std = float(ih.detach().float().std())
+    gains = []
+    for name, p in module.named_parameters(recurse=False):
+        if name.startswith("weight_hh") and p.dim() == 2 and p.shape[1] == module.hidden_size:  # no proj_size
+            for block in p.detach().double().split(p.shape[1]):   # (H, H) per gate
+                sv = torch.linalg.svdvals(block)
+                gains += [float(sv.max()), float(sv.min())]
+    if gains:
+        info.hh_gain, info.hh_min_gain = max(gains), min(gains)
+
 
 def _float(value: Any) -> float | None:
     if value is None:

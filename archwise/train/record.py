@@ -41,6 +41,10 @@ class LayerInfo:
     fan_out: int | None = None
     weight_std: float | None = None
     bias_mean: float | None = None
+    # recurrent layers (RNN/LSTM/GRU): the hidden-to-hidden weights' largest and smallest singular values
+    # over every gate block of every ``weight_hh_l*`` (an orthogonal init has both at 1)
+    hh_gain: float | None = None
+    hh_min_gain: float | None = None
 
 
 @dataclass

@@ -9,7 +9,7 @@ from ..record import TrainingRecord
 from ._signals import NORM_TYPES, Signals
 
 __all__ = ["check_initialization", "lower_learning_rate", "clip_gradients", "normalize_inputs", "add_normalization",
-           "weighted_depth", "uses_saturating", "init_gaps", "first_layer_hit", "by_evidence", "unit_severity",
+           "weighted_depth", "uses_saturating", "layer_scheme", "init_gaps", "first_layer_hit", "by_evidence", "unit_severity",
            "frozen_words"]
 
 
@@ -17,29 +17,64 @@ def weighted_depth(record: TrainingRecord) -> int:
     return sum(layer.type not in NORM_TYPES for layer in record.layers)
 
 
+RECURRENT_TYPES = {"RNN", "LSTM", "GRU"}
+HH_HIGH, HH_LOW = 2.0, 0.5  # a weight_hh that stretches (or shrinks) the hidden state this much a step
 
 
 def uses_saturating(record: TrainingRecord) -> bool:
     return any(a.kind == "saturating" for a in record.activations)
 
 
+def layer_scheme(record: TrainingRecord, index: int) -> str:
+    """The usual initialisation for ``record.layers[index]``, by the activation it feeds: ``"recurrent"``
+    (Xavier on the input weights, orthogonal on ``weight_hh``) for RNN/LSTM/GRU, ``"xavier"`` for a layer
+    feeding sigmoid/tanh, ``"he"`` for one feeding the ReLU family (through any normalization layers
+    between them); a layer feeding no activation (an output) follows the model's activations."""
+    layers = record.layers
+    if layers[index].type in RECURRENT_TYPES:
+        return "recurrent"
+    kinds = {}
+    for a in record.activations:
+        kinds.setdefault(a.after, a.kind)
+    j = index
+    while j < len(layers) and (j == index or layers[j].type in NORM_TYPES):
+        if layers[j].name in kinds:
+            return "xavier" if kinds[layers[j].name] == "saturating" else "he"
+        j += 1
+    return "xavier" if uses_saturating(record) else "he"
+
+
+def _ideal_std(scheme: str, fan_in: int, fan_out: int) -> float:
+    return math.sqrt(2.0 / fan_in) if scheme == "he" else math.sqrt(2.0 / (fan_in + fan_out))
+
+
 def _init_gaps(record: TrainingRecord) -> list[str]:
-    """Layers whose starting weight std is far from the usual initialisation for their activation."""
-    xavier = uses_saturating(record)
+    """Layers whose starting weights are far from the usual initialisation for the activation they feed:
+    a weight std off by more than 3× from He's or Xavier's, or a recurrent ``weight_hh`` whose largest
+    singular value is above 2 or below 0.5 (orthogonal: 1), which compounds over every time step."""
     notes = []
-    for layer in record.layers:
-        if layer.weight_std is None or not layer.fan_in or not layer.fan_out or layer.type in NORM_TYPES:
+    for i, layer in enumerate(record.layers):
+        if layer.type in NORM_TYPES:
             continue
-        ideal = math.sqrt(2.0 / (layer.fan_in + layer.fan_out)) if xavier else math.sqrt(2.0 / layer.fan_in)
-        if layer.weight_std > 3 * ideal or layer.weight_std < ideal / 3:
-            notes.append(f"{layer.name} started with weight std {fmt(layer.weight_std)} against "
-                         f"{'Xavier' if xavier else 'He'}'s {fmt(ideal)}")
+        scheme = layer_scheme(record, i)
+        if layer.weight_std is not None and layer.fan_in and layer.fan_out:
+            ideal = _ideal_std(scheme, layer.fan_in, layer.fan_out)
+            if layer.weight_std > 3 * ideal or layer.weight_std < ideal / 3:
+                which = f"{layer.name}.weight_ih_l0" if scheme == "recurrent" else layer.name
+                notes.append(f"{which} started with weight std {fmt(layer.weight_std)} against "
+                             f"{'He' if scheme == 'he' else 'Xavier'}'s {fmt(ideal)}")
+        gain = layer.hh_gain
+        if gain is not None and (gain > HH_HIGH or gain < HH_LOW):
+            effect = "saturating the gates within a few steps" if gain > HH_HIGH else "fading within a few steps"
+            notes.append(f"{layer.name}.weight_hh stretches the hidden state up to {fmt(gain)}× per step ({effect}; "
+                         "an orthogonal init keeps it at 1)")
     return notes
 
 
 def _bias_gaps(record: TrainingRecord) -> list[str]:
     return [f"{layer.name}.bias started at mean {fmt(layer.bias_mean)}" for layer in record.layers
-            if layer.bias_mean is not None and abs(layer.bias_mean) >= 0.5 and layer.type not in NORM_TYPES]
+            if layer.bias_mean is not None and abs(layer.bias_mean) >= 0.5 and layer.type not in NORM_TYPES
+            and layer.type not in RECURRENT_TYPES]  # an LSTM's forget-gate bias at 1 is a known good start
 
 
 def init_gaps(record: TrainingRecord) -> list[str]:
@@ -47,10 +82,33 @@ def init_gaps(record: TrainingRecord) -> list[str]:
     return _bias_gaps(record) + _init_gaps(record)
 
 
+_SCHEME_WORDS = {"he": "He (nn.init.kaiming_normal_, nonlinearity='relu')",
+                 "xavier": "Xavier (nn.init.xavier_uniform_)",
+                 "recurrent": "Xavier on weight_ih and orthogonal (nn.init.orthogonal_, per gate block) on weight_hh"}
+
+
+def _schemes(record: TrainingRecord) -> str:
+    """Which init goes where, by the activation each weighted layer feeds (e.g. "He (…) for 0, 2; Xavier
+    on weight_ih and orthogonal … on weight_hh for rnn")."""
+    groups: dict[str, list[str]] = {}
+    for i, layer in enumerate(record.layers):
+        if layer.type not in NORM_TYPES and (layer.fan_in or layer.hh_gain is not None):
+            groups.setdefault(layer_scheme(record, i), []).append(layer.name)
+    if not groups:
+        return (_SCHEME_WORDS["xavier"] + " for the sigmoid/tanh layers") if uses_saturating(record) \
+            else _SCHEME_WORDS["he"]
+    if len(groups) == 1:
+        scheme = next(iter(groups))
+        where = {"he": "", "xavier": " for the sigmoid/tanh layers", "recurrent": " for the recurrent layers"}
+        return _SCHEME_WORDS[scheme] + where[scheme]
+
+    def names(found: list[str]) -> str:
+        return ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
+    return "; ".join(f"{_SCHEME_WORDS[k]} for {names(v)}" for k, v in groups.items())
+
+
 def check_initialization(record: TrainingRecord, focus: str = "") -> Prescription:
-    xavier = uses_saturating(record)
-    scheme = ("Xavier (nn.init.xavier_uniform_) for the sigmoid/tanh layers" if xavier
-              else "He (nn.init.kaiming_normal_, nonlinearity='relu')")
+    scheme = _schemes(record)
     found = _bias_gaps(record) + _init_gaps(record)
     detail = "; ".join(found[:3]) + (f" (and {len(found) - 3} more)" if len(found) > 3 else "")
     if found:

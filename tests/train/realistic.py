@@ -48,6 +48,7 @@ class Case:
     held_out: bool = False    # written to be held out (round 1; looked at, and tuned on, in round 2)
     fresh: bool = False       # written after round 2's thresholds were fixed: never tuned on
     note: str = ""            # what the fault is and why that first action is the right fix
+    blind: bool = False       # round 4: written blind (without reading the detectors or any results); never tuned on
 
 
 # ---- seeding and data -----------------------------------------------------------------------------
@@ -205,18 +206,22 @@ def _metric(out: torch.Tensor, y: torch.Tensor, task: str, prob: bool):
 def fit(model: nn.Module, train, val, *, seed: int, epochs: int, batch: int = 64, lr: float = 1e-3,
         opt: Callable | None = None, loss_fn=None, task: str = "classify", prob: bool = False,
         shuffle: bool = True, sched: Callable | None = None, accumulate: int = 1, clip: float | None = None,
-        every: int = 10, loop: str = "plain") -> archwise.Monitor:
+        every: int = 10, loop: str = "plain", on_epoch: Callable | None = None) -> archwise.Monitor:
     """Train ``model`` on ``train`` = (x, y), evaluating on ``val``; the Monitor (or callback) around it.
 
     ``opt(params)`` makes the optimizer (Adam at ``lr`` by default); ``sched(optimizer, total_steps)``
     an LR scheduler stepped per optimizer step; ``task`` is "classify", "binary" or "regress" (no metric);
-    ``prob`` says the model outputs probabilities (the binary threshold is then 0.5).
+    ``prob`` says the model outputs probabilities (the binary threshold is then 0.5); ``on_epoch(optimizer,
+    val_loss)`` (plain loop only) runs after each epoch's evaluation, e.g. to step ReduceLROnPlateau, and
+    stops training when it returns True (early stopping).
     """
     loss_fn = loss_fn or (nn.CrossEntropyLoss() if task == "classify" else nn.BCEWithLogitsLoss()
                           if task == "binary" else nn.MSELoss())
     opt = opt or (lambda params: torch.optim.Adam(params, lr=lr))
     total = epochs * math.ceil(len(train[0]) / batch / accumulate)
     if loop == "lightning":
+        if on_epoch is not None:
+            raise ValueError("on_epoch is for the plain loop; use a Lightning callback instead")
         return _fit_lightning(model, train, val, seed=seed, epochs=epochs, batch=batch, opt=opt, loss_fn=loss_fn,
                               task=task, prob=prob, shuffle=shuffle, sched=sched, accumulate=accumulate,
                               clip=clip, every=every, total=total)
@@ -254,6 +259,8 @@ def fit(model: nn.Module, train, val, *, seed: int, epochs: int, batch: int = 64
             tl, tm = evaluate(x, y)
             vl, vm = evaluate(*val)
             mon.log_epoch(train_loss=tl, val_loss=vl, train_metric=tm, val_metric=vm)
+            if on_epoch is not None and on_epoch(optimizer, vl):
+                break
     return mon
 
 
@@ -1365,16 +1372,641 @@ def f_h_lstm_sunspots(seed: int, loop: str = "lightning"):
                loop=loop)
 
 
+# ---- round 4 ("blind"): written without reading the detectors or any benchmark result; never tuned on ----
+
+def co2(seed: int, window: int = 26, fill: bool = True, scale_target: bool = True):
+    """statsmodels' weekly Mauna Loa CO2 (1958-2001, 2284 weeks, 59 of them missing): predict next week's ppm
+    from the ``window`` weeks before. ``fill`` interpolates the missing weeks (else they stay NaN, as
+    ``df["co2"].to_numpy()`` gives them); the series is standardised with pandas' NaN-skipping mean and std;
+    ``scale_target`` False keeps the target in raw ppm (~315-370)."""
+    import statsmodels.api as sm
+
+    d = sm.datasets.co2.load_pandas().data["co2"]
+    raw = (d.interpolate() if fill else d).to_numpy(dtype=np.float64)
+    mu, sd = np.nanmean(raw), np.nanstd(raw)
+    s = (raw - mu) / sd
+    xs = np.stack([s[i:i + window] for i in range(len(s) - window)])
+    ys = (s if scale_target else raw)[window:]
+    tr, va = _split_idx(len(xs), seed, 0.2)
+    return (_t(xs[tr])[..., None], _t(ys[tr])[:, None]), (_t(xs[va])[..., None], _t(ys[va])[:, None])
+
+
+def elnino(seed: int, window: int = 24):
+    """statsmodels' El Niño sea-surface temperatures (monthly, 1950-2010, 732 months, °C ~20-29),
+    standardised: predict next month from the ``window`` months before."""
+    import statsmodels.api as sm
+
+    d = sm.datasets.elnino.load_pandas().data
+    s = d.drop(columns=["YEAR"]).to_numpy(dtype=np.float64).ravel()
+    s = (s - s[:int(0.8 * len(s))].mean()) / s[:int(0.8 * len(s))].std()
+    xs = np.stack([s[i:i + window] for i in range(len(s) - window)])
+    ys = s[window:]
+    tr, va = _split_idx(len(xs), seed, 0.2)
+    return (_t(xs[tr])[..., None], _t(ys[tr])[:, None]), (_t(xs[va])[..., None], _t(ys[va])[:, None])
+
+
+def macro_unemp(seed: int, standardise: bool = True):
+    """statsmodels' US macro data: the unemployment rate (standardised) from the other series of the same
+    quarter; raw, those series run from ~0.1 (the T-bill rate) to ~13000 (real GDP)."""
+    import statsmodels.api as sm
+
+    d = sm.datasets.macrodata.load_pandas().data
+    y = d["unemp"].to_numpy(dtype=np.float64)
+    x = d.drop(columns=["unemp", "year", "quarter"]).to_numpy(dtype=np.float64)
+    tr, va = _split_idx(len(x), seed, 0.2)
+    xtr, xva = x[tr], x[va]
+    if standardise:
+        xtr, xva = _standardise(xtr, xva)
+    mu, sd = y[tr].mean(), y[tr].std()
+    return (_t(xtr), _t((y[tr] - mu) / sd)[:, None]), (_t(xva), _t((y[va] - mu) / sd)[:, None])
+
+
+class ConvForecaster(nn.Module):
+    """Two Conv1d layers over a window of a series (n, window, 1), then a linear read-out."""
+
+    def __init__(self, window: int, ch: int = 16):
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv1d(1, ch, 5, padding=2), nn.ReLU(), nn.Conv1d(ch, ch, 5, padding=2), nn.ReLU())
+        self.head = nn.Linear(ch * window, 1)
+
+    def forward(self, x):
+        return self.head(self.conv(x.transpose(1, 2)).flatten(1))
+
+
+class FuncCNN(nn.Module):
+    """A digits CNN written with F.relu and F.max_pool2d in forward (no activation modules)."""
+
+    def __init__(self, width: int = 16):
+        super().__init__()
+        self.c1 = nn.Conv2d(1, width, 3, padding=1)
+        self.c2 = nn.Conv2d(width, 2 * width, 3, padding=1)
+        self.fc = nn.Linear(2 * width * 16, 64)
+        self.out = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = F.relu(self.c1(x))
+        x = F.max_pool2d(F.relu(self.c2(x)), 2)
+        return self.out(F.relu(self.fc(x.flatten(1))))
+
+
+class TabTokenTransformer(nn.Module):
+    """A tabular transformer: each feature's quantile bin is a token (feature j, bin b → id 8j + b), an
+    embedding, a TransformerEncoder, mean-pool, a linear head."""
+
+    def __init__(self, vocab: int, d: int = 16, layers: int = 2, out: int = 1):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, d)
+        layer = nn.TransformerEncoderLayer(d, 4, 2 * d, dropout=0.1, batch_first=True)
+        self.enc = nn.TransformerEncoder(layer, layers, enable_nested_tensor=False)
+        self.head = nn.Linear(d, out)
+
+    def forward(self, x):
+        return self.head(self.enc(self.emb(x)).mean(1))
+
+
+def cancer_tokens(seed: int, bins: int = 8):
+    """Breast cancer as tokens: every feature cut at its train-split octiles, token = 8 × feature + bin."""
+    from sklearn.datasets import load_breast_cancer
+
+    x, y = load_breast_cancer(return_X_y=True)
+    tr, va = _split_idx(len(x), seed)
+    edges = [np.quantile(x[tr, j], np.linspace(0, 1, bins + 1)[1:-1]) for j in range(x.shape[1])]
+    tok = np.stack([np.searchsorted(edges[j], x[:, j]) + bins * j for j in range(x.shape[1])], 1)
+    return (_t(tok[tr], torch.long), _t(y[tr])[:, None]), (_t(tok[va], torch.long), _t(y[va])[:, None])
+
+
+def _dead_channels(model: nn.Module, x: torch.Tensor, modules: list[nn.Module]) -> list[float]:
+    """Per conv/activation module, the fraction of its output channels that are <= 0 at every position of
+    every input."""
+    seen: dict[int, torch.Tensor] = {}
+    hooks = [m.register_forward_hook(
+        lambda m, a, o, i=i: seen.__setitem__(i, (o.detach() > 0).transpose(0, 1).flatten(1).any(1)))
+        for i, m in enumerate(modules)]
+    model.eval()
+    with torch.no_grad():
+        model(x)
+    model.train()
+    for h in hooks:
+        h.remove()
+    return [1.0 - float(seen[i].float().mean()) for i in range(len(modules))]
+
+
+def _losses(mon: archwise.Monitor) -> list[float]:
+    return [s.loss for s in mon.record.steps if s.loss is not None]
+
+
+def _first_loss(mon: archwise.Monitor) -> float:
+    return _losses(mon)[0]
+
+
+# gate: units killed or saturated early while the loss still falls from an inflated start
+
+def b_gate_adam_lr_relu_cancer(seed: int, loop: str = "plain"):
+    """A 30→256→256→1 ReLU MLP on standardised breast cancer with Adam at lr 0.05 (meant 5e-4)."""
+    _seed(seed)
+    model = mlp([30, 256, 256, 1])
+    tr, va = cancer(seed)
+    mon = fit(model, tr, va, seed=seed, epochs=20, batch=32, lr=0.05, task="binary", loop=loop)
+    dead = _dead_fraction(model, tr[0], [m for m in model if isinstance(m, nn.ReLU)])
+    losses = _losses(mon)
+    return _with_truth(mon, present=bool(max(dead) >= 0.3), dead=dead, first_loss=losses[0], last_loss=losses[-1])
+
+
+def b_gate_tanh_randn_friedman(seed: int, loop: str = "plain"):
+    """A tanh MLP regressing standardised Friedman #1 with every weight drawn torch.randn-style (std 1)."""
+    _seed(seed)
+    model = mlp([10, 128, 128, 1], act=nn.Tanh)
+    for fc in linears(model):
+        nn.init.normal_(fc.weight, std=1.0)
+    tr, va = friedman(seed)
+    mon = fit(model, tr, va, seed=seed, epochs=15, lr=1e-3, task="regress", loop=loop)
+    with torch.no_grad():
+        pre1 = model[0](tr[0])
+        pre2 = model[2](torch.tanh(pre1))
+    sat = [float((pre1.abs() >= 5).float().mean()), float((pre2.abs() >= 5).float().mean())]
+    losses = _losses(mon)
+    return _with_truth(mon, present=bool(max(sat) >= 0.3), saturated=sat, first_loss=losses[0], last_loss=losses[-1])
+
+
+def b_gate_sgd_lr_relu_cnn(seed: int, loop: str = "plain"):
+    """A digits CNN without BatchNorm on pixels / 16, SGD momentum 0.9 at lr 0.2: the loss falls in the first
+    epoch while the big updates kill most conv channels, then it climbs back (lr 0.1 trains to 0.99)."""
+    _seed(seed)
+    model = CNN(bn=False, width=32)
+    tr, va = digits(seed, scale="unit", shape="image")
+    mon = fit(model, tr, va, seed=seed, epochs=6, batch=32, opt=sgd(0.2), loop=loop)
+    dead = _dead_channels(model, tr[0], [m for m in model.features if isinstance(m, nn.ReLU)])
+    losses = _losses(mon)
+    return _with_truth(mon, present=bool(max(dead) >= 0.3), dead=dead, first_loss=losses[0], last_loss=losses[-1])
+
+
+def b_gate_sigmoid_std3_wine(seed: int, loop: str = "plain"):
+    """A sigmoid MLP on wine with weights drawn normal(std 3) (an init copied from a paper's figure) and SGD:
+    the first loss is ~10-25 (log 3 is 1.1), train falls to ~0 but val stalls near 0.75-0.8 accuracy."""
+    _seed(seed)
+    model = mlp([13, 128, 128, 3], act=nn.Sigmoid)
+    for fc in linears(model):
+        nn.init.normal_(fc.weight, std=3.0)
+    tr, va = wine(seed)
+    mon = fit(model, tr, va, seed=seed, epochs=30, batch=16, opt=sgd(0.01), loop=loop)
+    with torch.no_grad():
+        pre1 = model[0](tr[0])
+        pre2 = model[2](torch.sigmoid(pre1))
+    sat = [float((pre1.abs() >= 5).float().mean()), float((pre2.abs() >= 5).float().mean())]
+    losses = _losses(mon)
+    return _with_truth(mon, present=bool(max(sat) >= 0.3), saturated=sat, first_loss=losses[0], last_loss=losses[-1])
+
+
+# loss/metric
+
+def b_sigmoid_into_bce_logits(seed: int, loop: str = "lightning"):
+    """nn.Sigmoid() at the end of a breast-cancer MLP, trained with nn.BCEWithLogitsLoss (which applies a
+    sigmoid again); accuracy thresholds the 'probabilities' at 0.5."""
+    _seed(seed)
+    model = mlp([30, 64, 64, 1], last=nn.Sigmoid())
+    tr, va = cancer(seed)
+    mon = fit(model, tr, va, seed=seed, epochs=25, batch=32, lr=1e-3, task="binary", prob=True, loop=loop)
+    with torch.no_grad():
+        p = model(tr[0])
+    e = mon.record.epochs[-1]
+    y = tr[1]
+    floor = float((y * F.softplus(torch.tensor(-1.0)) + (1 - y) * F.softplus(torch.tensor(0.0))).mean())
+    return _with_truth(mon, train_loss=e.train_loss, loss_floor=floor, train_acc=e.train_metric, val_acc=e.val_metric,
+                       output_range=[float(p.min()), float(p.max())])
+
+
+def b_misaligned_train_wine(seed: int, loop: str = "plain"):
+    """Wine whose training labels were shuffled in a second call with another random state (X and y split
+    apart); validation is intact: train is memorised, val stays near chance."""
+    _seed(seed)
+    (x, y), va = wine(seed)
+    y = y[torch.randperm(len(y), generator=torch.Generator().manual_seed(100 + seed))]
+    mon = fit(mlp([13, 256, 256, 3]), (x, y), va, seed=seed, epochs=60, batch=16, lr=2e-3, loop=loop)
+    e = mon.record.epochs[-1]
+    return _with_truth(mon, present=bool(e.val_metric <= 0.55), train_acc=e.train_metric, val_acc=e.val_metric)
+
+
+def b_unshuffled_rows_gru(seed: int, loop: str = "lightning"):
+    """A GRU reading digit rows, trained on the label-sorted training set with DataLoader(shuffle=False)."""
+    _seed(seed)
+    tr, va = digits(seed, scale="unit", shape="rows")
+    tr = by_label(tr)
+    mon = fit(RowRNN("gru", 64), tr, va, seed=seed, epochs=8, lr=3e-3, shuffle=False, loop=loop)
+    per_batch = [len(torch.unique(tr[1][i:i + 64])) for i in range(0, len(tr[1]), 64)]
+    # the same GRU trained on shuffled batches reaches 0.9 val accuracy in these 8 epochs
+    return _with_truth(mon, present=bool(_val_acc(mon) < 0.8), labels_per_batch=float(np.mean(per_batch)),
+                       val_acc=_val_acc(mon))
+
+
+# scale
+
+def b_raw_macro_inputs(seed: int, loop: str = "plain"):
+    """The (standardised) unemployment rate from the raw macro series of the same quarter (real GDP ~7000,
+    the T-bill rate ~5) into a ReLU MLP with Adam: the first loss is in the thousands for a unit-variance
+    target, and the fit ends far worse than the mean."""
+    _seed(seed)
+    tr, va = macro_unemp(seed, standardise=False)
+    mon = fit(mlp([11, 64, 64, 1]), tr, va, seed=seed, epochs=40, batch=16, lr=1e-3, task="regress", loop=loop)
+    val = mon.record.epochs[-1].val_loss
+    return _with_truth(mon, present=bool(val > 1.0), input_max=float(tr[0].abs().max()), first_loss=_first_loss(mon),
+                       final_val_loss=val)
+
+
+def b_unscaled_targets_co2(seed: int, loop: str = "lightning"):
+    """A Conv1d forecaster on standardised weekly CO2 windows whose target stayed in raw ppm (~315-370)."""
+    _seed(seed)
+    tr, va = co2(seed, scale_target=False)
+    mon = fit(ConvForecaster(26), tr, va, seed=seed, epochs=10, lr=1e-3, task="regress", loop=loop)
+    return _with_truth(mon, target_mean=float(tr[1].mean()), target_var=float(tr[1].var()),
+                       first_loss=_first_loss(mon), final_val_loss=mon.record.epochs[-1].val_loss)
+
+
+# regularisation
+
+def b_wd_adamw_10_transformer(seed: int, loop: str = "lightning"):
+    """A row transformer with AdamW(lr 3e-3, weight_decay=10) (an L2 strength typed into a decoupled decay)."""
+    _seed(seed)
+    model = RowTransformer()
+    tr, va = digits(seed, shape="rows")
+    w0 = _weight_norm(model)
+    mon = fit(model, tr, va, seed=seed, epochs=8, opt=adamw(3e-3, 10.0), loop=loop)
+    w1 = _weight_norm(model)
+    return _with_truth(mon, present=bool(w1 < 0.5 * w0), weight_norm_start=w0, weight_norm_end=w1,
+                       val_acc=_val_acc(mon))
+
+
+def b_wd_sgd_gru_sunspots(seed: int, loop: str = "plain"):
+    """A GRU forecaster on standardised sunspots with SGD(lr 0.05, momentum 0.9, weight_decay=0.3)."""
+    _seed(seed)
+    model = Forecaster("gru")
+    tr, va = sunspots(seed)
+    w0 = _weight_norm(model)
+    mon = fit(model, tr, va, seed=seed, epochs=25, batch=32, opt=sgd(0.05, wd=0.3), task="regress", loop=loop)
+    w1 = _weight_norm(model)
+    # the same GRU and SGD with weight_decay 0 or 5e-4: weight norm 5.9 → ~7.2, val loss 0.18-0.24
+    return _with_truth(mon, present=bool(w1 < 0.5 * w0), weight_norm_start=w0, weight_norm_end=w1,
+                       final_val_loss=mon.record.epochs[-1].val_loss)
+
+
+# order
+
+def b_deep_plain_relu_cnn(seed: int, loop: str = "lightning"):
+    """A plain 14-conv ReLU CNN (default init, no BatchNorm, no skips) with SGD momentum at 0.01."""
+    _seed(seed)
+    model = CNN(bn=False, depth=14, width=16)
+    tr, va = digits(seed, shape="image")
+    mon = fit(model, tr, va, seed=seed, epochs=4, opt=sgd(0.01), loop=loop)
+    convs = [m for m in model.features if isinstance(m, nn.Conv2d)]
+    model.zero_grad()
+    F.cross_entropy(model(tr[0][:256]), tr[1][:256]).backward()
+    g = [float(c.weight.grad.norm()) for c in convs]
+    model.zero_grad()
+    losses = _losses(mon)
+    return _with_truth(mon, present=bool(g[0] / g[-1] < 1e-2), grad_first_over_last=g[0] / g[-1],
+                       first_loss=losses[0], last_loss=losses[-1], val_acc=_val_acc(mon))
+
+
+def b_low_lr_gru_rows(seed: int, loop: str = "plain"):
+    """A GRU on digit rows with Adam at 5e-7 (meant 5e-4)."""
+    _seed(seed)
+    tr, va = digits(seed, scale="unit", shape="rows")
+    mon = fit(RowRNN("gru", 64), tr, va, seed=seed, epochs=5, lr=5e-7, loop=loop)
+    e = mon.record.epochs
+    return _with_truth(mon, present=bool(e[-1].train_loss > 0.97 * e[0].train_loss),
+                       train_loss_first_epoch=e[0].train_loss, train_loss_last_epoch=e[-1].train_loss,
+                       val_acc=_val_acc(mon))
+
+
+def b_frozen_encoder_never_loaded(seed: int, loop: str = "lightning"):
+    """A row transformer set up for fine-tuning: the encoder (input projection, positions, 2 layers) frozen,
+    but its pretrained checkpoint was never loaded (load_state_dict(strict=False) matched no key), so a
+    random encoder feeds the only trainable part, the 32→10 head (330 of ~17k parameters)."""
+    _seed(seed)
+    model = RowTransformer(d=32, dropout=0.0)
+    for name, p in model.named_parameters():
+        p.requires_grad_(name.startswith("head"))
+    tr, va = digits(seed, shape="rows")
+    mon = fit(model, tr, va, seed=seed, epochs=12, loop=loop,
+              opt=lambda p: torch.optim.Adam([q for q in p if q.requires_grad], lr=1e-2))
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    e = mon.record.epochs
+    return _with_truth(_underfit_truth(mon), trainable_fraction=trainable / sum(p.numel() for p in model.parameters()),
+                       val_acc=_val_acc(mon), last4_loss_drop=e[-5].train_loss - e[-1].train_loss)
+
+
+def b_too_small_gru(seed: int, loop: str = "plain"):
+    """A GRU with 3 hidden units reading digit rows (a config meant for a 3-feature sensor series), trained
+    for 40 epochs to a plateau near 0.7."""
+    _seed(seed)
+    tr, va = digits(seed, scale="unit", shape="rows")
+    mon = fit(RowRNN("gru", 3), tr, va, seed=seed, epochs=40, lr=3e-2, loop=loop)
+    e = mon.record.epochs
+    return _with_truth(_underfit_truth(mon), val_acc=_val_acc(mon), last8_loss_drop=e[-9].train_loss - e[-1].train_loss)
+
+
+# numerics
+
+def b_nan_co2_missing_weeks(seed: int, loop: str = "plain"):
+    """Weekly CO2 with its 59 missing weeks left as NaN (no interpolate/dropna) into a GRU forecaster."""
+    _seed(seed)
+    tr, va = co2(seed, fill=False)
+    mon = fit(Forecaster("gru"), tr, va, seed=seed, epochs=4, lr=3e-3, task="regress", loop=loop)
+    return _with_truth(mon, nan_windows=float(torch.isnan(tr[0]).any(1).float().mean()),
+                       first_loss=_first_loss(mon))
+
+
+def b_nan_log_features_cancer(seed: int, loop: str = "plain"):
+    """Breast-cancer features log-transformed to tame their skew (np.log, no +1): the 13 tumours with
+    concavity 0 give -inf, standardising turns the columns into NaN."""
+    _seed(seed)
+    from sklearn.datasets import load_breast_cancer
+
+    x, y = load_breast_cancer(return_X_y=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        x = np.log(x)
+        tr, va = _split_idx(len(x), seed)
+        mu, sd = x[tr].mean(0), x[tr].std(0)
+        xtr, xva = (x[tr] - mu) / sd, (x[va] - mu) / sd
+    mon = fit(mlp([30, 64, 64, 1]), (_t(xtr), _t(y[tr])[:, None]), (_t(xva), _t(y[va])[:, None]), seed=seed,
+              epochs=10, batch=32, lr=1e-3, task="binary", loop=loop)
+    return _with_truth(mon, nonfinite_inputs=float(np.mean(~np.isfinite(xtr))),
+                       first_loss=_first_loss(mon))
+
+
+def b_inf_mape_sunspots(seed: int, loop: str = "plain"):
+    """A GRU forecasting raw sunspot counts (MAPE is scale-free, so the target was left raw) with a
+    hand-written MAPE loss, |y - ŷ| / |y|: 1810, a year with 0 sunspots, is a training target and divides
+    by zero."""
+    _seed(seed)
+    (x, y), (xv, yv) = sunspots(seed, scale=False)
+    x, xv = (x - 50.0) / 40.0, (xv - 50.0) / 40.0
+
+    def mape(out, target):
+        return ((out - target).abs() / target.abs()).mean()
+    mon = fit(Forecaster("gru"), (x, y), (xv, yv), seed=seed, epochs=10, batch=32, lr=3e-3, loss_fn=mape,
+              task="regress", loop=loop)
+    losses = _losses(mon)
+    bad = [i for i, v in enumerate(losses) if not math.isfinite(v)]
+    return _with_truth(mon, zero_targets=int((y == 0).sum()), first_loss=losses[0],
+                       first_nonfinite_step=bad[0] if bad else None)
+
+
+# coverage
+
+def b_functional_relu_cnn_dead(seed: int, loop: str = "plain"):
+    """A CNN written with F.relu whose init loop sets every bias to -1 'so only strong features fire'."""
+    _seed(seed)
+    model = FuncCNN()
+    for m in model.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)) and m is not model.out:
+            nn.init.constant_(m.bias, -1.0)
+    tr, va = digits(seed, shape="image")
+    mon = fit(model, tr, va, seed=seed, epochs=6, lr=1e-3, loop=loop)
+    dead = _dead_channels(model, tr[0], [model.c1, model.c2, model.fc])
+    return _with_truth(mon, present=bool(max(dead) >= 0.3), dead=dead, val_acc=_val_acc(mon))
+
+
+def _gru_gate_saturation(rnn: nn.GRU, x: torch.Tensor, at: float = 5.0) -> dict[str, float]:
+    """Steps a one-layer batch-first nn.GRU by hand over ``x`` and returns, per gate (reset r, update z,
+    candidate n), the fraction of pre-activations with |value| >= ``at`` (sigmoid'/tanh' below ~0.007)."""
+    hid = rnn.hidden_size
+    wi, wh, bi, bh = rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0
+    h = torch.zeros(len(x), hid)
+    sat: dict[str, list[float]] = {"r": [], "z": [], "n": []}
+    with torch.no_grad():
+        for t in range(x.shape[1]):
+            gi, gh = x[:, t] @ wi.T + bi, h @ wh.T + bh
+            r_pre, z_pre = gi[:, :hid] + gh[:, :hid], gi[:, hid:2 * hid] + gh[:, hid:2 * hid]
+            n_pre = gi[:, 2 * hid:] + torch.sigmoid(r_pre) * gh[:, 2 * hid:]
+            z = torch.sigmoid(z_pre)
+            h = (1 - z) * torch.tanh(n_pre) + z * h
+            for k, v in (("r", r_pre), ("z", z_pre), ("n", n_pre)):
+                sat[k].append(float((v.abs() >= at).float().mean()))
+    return {k: float(np.mean(v)) for k, v in sat.items()}
+
+
+def b_gru_randn_saturated(seed: int, loop: str = "lightning"):
+    """A GRU forecaster on standardised El Niño temperatures whose GRU weights were all re-drawn with
+    'for p in model.rnn.parameters(): nn.init.normal_(p)' (std 1): over a third of the gate pre-activations
+    sit beyond ±5, inside nn.GRU where no activation module can be hooked (a healthy GRU: none, val loss ~0.06)."""
+    _seed(seed)
+    model = Forecaster("gru", 64)
+    for p in model.rnn.parameters():
+        nn.init.normal_(p, std=1.0)
+    tr, va = elnino(seed)
+    mon = fit(model, tr, va, seed=seed, epochs=15, batch=32, lr=1e-3, task="regress", loop=loop)
+    sat = _gru_gate_saturation(model.rnn, tr[0])
+    return _with_truth(mon, present=bool(max(sat.values()) >= 0.25), gate_saturation=sat,
+                       final_val_loss=mon.record.epochs[-1].val_loss)
+
+
+# the seed's own
+
+def b_exploding_diabetes_sgd(seed: int, loop: str = "lightning"):
+    """Standardised diabetes regression with SGD momentum 0.9 at lr 1.0 (an lr-range test's upper end kept)."""
+    _seed(seed)
+    tr, va = diabetes(seed)
+    mon = fit(mlp([10, 64, 64, 1]), tr, va, seed=seed, epochs=20, batch=32, opt=sgd(1.0), task="regress", loop=loop)
+    losses = _losses(mon)
+    finite = [v for v in losses if math.isfinite(v)]
+    exploded = bool(len(finite) < len(losses) or max(finite) >= 10 * losses[0])
+    return _with_truth(mon, present=exploded, first_loss=losses[0], max_loss=max(finite) if finite else float("nan"),
+                       nonfinite_steps=len(losses) - len(finite))
+
+
+def b_overfit_cnn_tiny(seed: int, loop: str = "plain"):
+    """A CNN on only 100 digits images (20 % of their labels wrong) for 50 epochs: train accuracy 1.0, the
+    wrong labels memorised, val accuracy stuck 15-25 points below."""
+    _seed(seed)
+    (x, y), va = digits(seed, shape="image")
+    return _overfit_truth(fit(CNN(), (x[:100], noisy(y[:100], 0.2, 10, seed)), va, seed=seed, epochs=50,
+                              batch=20, lr=1e-3, loop=loop))
+
+
+def b_underfit_cnn_three_epochs(seed: int, loop: str = "plain"):
+    """A CNN trained for 3 epochs of plain SGD at 0.002 (a smoke-test config left in): the loss still falls
+    fast when training stops."""
+    _seed(seed)
+    tr, va = digits(seed, shape="image")
+    mon = fit(CNN(), tr, va, seed=seed, epochs=3, batch=32, opt=sgd(0.002, momentum=0.0), loop=loop)
+    e = mon.record.epochs
+    return _with_truth(_underfit_truth(mon), still_falling=bool(e[-1].train_loss < e[-2].train_loss - 0.05),
+                       train_losses=[a.train_loss for a in e])
+
+
+# quiet: alarming-looking runs that are fine
+
+def b_h_conv1d_co2(seed: int, loop: str = "lightning"):
+    """A Conv1d forecaster on weekly CO2 (missing weeks interpolated, standardised): a strong trend and
+    season, an easy fit with a tiny final loss."""
+    _seed(seed)
+    tr, va = co2(seed)
+    return fit(ConvForecaster(26), tr, va, seed=seed, epochs=8, lr=1e-3, task="regress", loop=loop)
+
+
+def b_h_gru_elnino(seed: int, loop: str = "plain"):
+    """A GRU forecaster on standardised El Niño monthly temperatures: seasonal and noisy, a jumpy val loss."""
+    _seed(seed)
+    tr, va = elnino(seed)
+    return fit(Forecaster("gru"), tr, va, seed=seed, epochs=20, batch=32, lr=3e-3, task="regress", loop=loop)
+
+
+def _early_stopping(patience: int):
+    state = {"best": float("inf"), "bad": 0}
+
+    def on_epoch(optimizer, val_loss):
+        if val_loss < state["best"] - 1e-4:
+            state["best"], state["bad"] = val_loss, 0
+        else:
+            state["bad"] += 1
+        return state["bad"] >= patience
+    return on_epoch
+
+
+def b_h_wide_elu_early_stop(seed: int, loop: str = "plain"):
+    """A wide, shallow ELU MLP (64→1024→10) on digits with early stopping (patience 3 on the val loss)."""
+    _seed(seed)
+    tr, va = digits(seed)
+    return fit(mlp([64, 1024, 10], act=nn.ELU), tr, va, seed=seed, epochs=40, lr=1e-3, on_epoch=_early_stopping(3),
+               loop=loop)
+
+
+def b_h_leaky_reduce_on_plateau(seed: int, loop: str = "plain"):
+    """A LeakyReLU MLP on standardised Friedman #1 with Adam at 1e-2 and ReduceLROnPlateau(factor 0.3,
+    patience 2) on the val loss: the lr drops twice, the loss settles on the noise floor."""
+    _seed(seed)
+    tr, va = friedman(seed)
+    sched = {}
+
+    def on_epoch(optimizer, val_loss):
+        if "s" not in sched:
+            sched["s"] = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.3, patience=2)
+        sched["s"].step(val_loss)
+        return False
+    return fit(mlp([10, 128, 128, 1], act=lambda: nn.LeakyReLU(0.1)), tr, va, seed=seed, epochs=20, lr=1e-2,
+               task="regress", on_epoch=on_epoch, loop=loop)
+
+
+def b_h_linear_probe(seed: int, loop: str = "plain"):
+    """A linear probe: an MLP body pretrained on half the digits training set, then frozen on purpose, and
+    a fresh 128→10 head trained on the other half; it reaches high accuracy."""
+    _seed(seed)
+    (x, y), va = digits(seed)
+    half = len(x) // 2
+    body = mlp([64, 256, 128], last=nn.ReLU())
+    pre = nn.Sequential(body, nn.Linear(128, 10))
+    opt = torch.optim.Adam(pre.parameters(), lr=1e-3)
+    g = torch.Generator().manual_seed(seed)
+    for _ in range(8):                                     # upstream training (not monitored)
+        order = torch.randperm(half, generator=g)
+        for i in range(0, half, 64):
+            idx = order[i:i + 64]
+            opt.zero_grad()
+            F.cross_entropy(pre(x[idx]), y[idx]).backward()
+            opt.step()
+    for p in body.parameters():
+        p.requires_grad_(False)
+    model = nn.Sequential(body, nn.Linear(128, 10))
+    return fit(model, (x[half:], y[half:]), va, seed=seed, epochs=15, loop=loop,
+               opt=lambda p: torch.optim.Adam([q for q in p if q.requires_grad], lr=3e-3))
+
+
+def b_h_cancer_pos_weight(seed: int, loop: str = "lightning"):
+    """Imbalanced breast cancer: malignant made the positive class and only a quarter of its training rows
+    kept (~12 % positive), BCEWithLogitsLoss(pos_weight = negatives / positives ≈ 7), a small MLP with
+    dropout and AdamW: the weighted loss starts high and the val loss sits well above the train loss."""
+    _seed(seed)
+    (x, y), (xv, yv) = cancer(seed)
+    y, yv = 1 - y, 1 - yv                                  # scikit-learn codes malignant as 0
+    g = torch.Generator().manual_seed(700 + seed)
+    keep = (y[:, 0] == 0) | (torch.rand(len(y), generator=g) < 0.25)
+    x, y = x[keep], y[keep]
+    pos_weight = (y == 0).sum() / (y == 1).sum()
+    return fit(mlp([30, 32, 1], dropout=0.2), (x, y), (xv, yv), seed=seed, epochs=20, batch=32, opt=adamw(1e-3, 1e-2),
+               task="binary", loss_fn=nn.BCEWithLogitsLoss(pos_weight=pos_weight), loop=loop)
+
+
+def b_h_tab_tokens_transformer_warmup(seed: int, loop: str = "lightning"):
+    """A tabular transformer over breast cancer as 30 binned-feature tokens, AdamW with a linear warmup
+    then cosine decay: the loss sits near log 2 during warmup, then drops."""
+    _seed(seed)
+    tr, va = cancer_tokens(seed)
+    return fit(TabTokenTransformer(30 * 8), tr, va, seed=seed, epochs=10, batch=32, opt=adamw(2e-3, 1e-2),
+               sched=warmup_cosine(0.1), task="binary", loop=loop)
+
+
+def karate(seed: int):
+    """networkx's Zachary karate club: 34 members, the two clubs after the split as labels, a stratified half
+    of the members labelled for training; the normalised adjacency Â = D^-1/2 (A + I) D^-1/2."""
+    import networkx as nx
+
+    g = nx.karate_club_graph()
+    n = g.number_of_nodes()
+    a = torch.tensor(nx.to_numpy_array(g, nodelist=range(n)) > 0, dtype=torch.float32) + torch.eye(n)
+    d = a.sum(1).rsqrt()
+    a_hat = d[:, None] * a * d[None, :]
+    y = torch.tensor([int(g.nodes[i]["club"] != "Mr. Hi") for i in range(n)])
+    rng = np.random.default_rng(seed)
+    train = torch.zeros(n, dtype=torch.bool)
+    for c in (0, 1):
+        members = np.flatnonzero(y.numpy() == c)
+        train[rng.choice(members, len(members) // 2, replace=False)] = True
+    return a_hat, y, train
+
+
+class GCN(nn.Module):
+    """Two graph-convolution layers in plain torch: Â relu(Â X W1) W2 (Kipf & Welling), F.relu between."""
+
+    def __init__(self, a_hat: torch.Tensor, inp: int, hidden: int, classes: int, dropout: float = 0.5):
+        super().__init__()
+        self.register_buffer("a_hat", a_hat)
+        self.fc1, self.fc2 = nn.Linear(inp, hidden), nn.Linear(hidden, classes)
+        self.dropout = dropout
+
+    def forward(self, x):
+        h = F.relu(self.a_hat @ self.fc1(x))
+        h = F.dropout(h, self.dropout, self.training)
+        return self.a_hat @ self.fc2(h)
+
+
+def b_h_gcn_karate(seed: int, loop: str = "plain"):
+    """A two-layer GCN on the karate club (one-hot node features, 17 labelled members), full-batch Adam with
+    weight decay 5e-4 for 100 epochs: a 17-node validation set makes the val curves jumpy."""
+    _seed(seed)
+    a_hat, y, train = karate(seed)
+    x = torch.eye(len(y))
+    model = GCN(a_hat, len(y), 16, 2)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2, weight_decay=5e-4)
+    mon = archwise.Monitor(model, opt, every=5, n_train=int(train.sum()))
+    with mon:
+        for _ in range(100):
+            out = model(x)
+            loss = F.cross_entropy(out[train], y[train])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            mon.step(loss)
+            model.eval()
+            with torch.no_grad():
+                out = model(x)
+            model.train()
+            acc = (out.argmax(1) == y).float()
+            mon.log_epoch(train_loss=float(F.cross_entropy(out[train], y[train])),
+                          val_loss=float(F.cross_entropy(out[~train], y[~train])),
+                          train_metric=float(acc[train].mean()), val_metric=float(acc[~train].mean()))
+    return mon
+
+
 # ---- the suite -----------------------------------------------------------------------------------------------
 
 INPUT_PROBLEMS = ("saturation", "dead_units", "loss_not_decreasing", "underfitting")
 HIGH_LR = ("exploding_gradients", "divergence", "non_finite")
 
 
-def _case(fn, cls, expect, action, loop="plain", held_out=False, note="", fresh=False):
+def _case(fn, cls, expect, action, loop="plain", held_out=False, note="", fresh=False, blind=False):
     name = fn.__name__
     return Case(name, cls, lambda seed: fn(seed, loop=loop), tuple(expect), action, loop, held_out, fresh,
-                note or (fn.__doc__ or "").strip().split("\n")[0])
+                note or (fn.__doc__ or "").strip().split("\n")[0], blind)
 
 
 CASES: list[Case] = [
@@ -1551,6 +2183,91 @@ CASES: list[Case] = [
         (f_h_macro_regression, "healthy", [], None, "plain", "standardised macro regression"),
         (f_h_residual_sgd, "healthy", [], None, "lightning", "12 residual blocks with SGD and step decay"),
         (f_h_lstm_sunspots, "healthy", [], None, "lightning", "an LSTM forecaster with clipping"),
+    ]],
+    # ---- round 4 (fresh, written blind): without reading the detectors, the diagnosis or any result ----
+    *[_case(fn, cls, expect, action, loop, note=note, fresh=True, blind=True)
+      for fn, cls, expect, action, loop, note in [
+        (b_gate_adam_lr_relu_cancer, "gate", ["dead_units", *HIGH_LR], "lower_learning_rate", "plain",
+         "Adam at lr 0.05: ~60 % of layer-2 ReLUs die in the first spiky epoch, the loss then falls; the lr killed "
+         "them, so lower it"),
+        (b_gate_tanh_randn_friedman, "gate", ["saturation"], "check_initialization", "plain",
+         "std-1 init of a tanh regressor: ~60 % of layer-2 pre-activations beyond ±5, first MSE 50-150 on a "
+         "unit-variance target; fix the init"),
+        (b_gate_sgd_lr_relu_cnn, "gate", ["dead_units", *HIGH_LR], "lower_learning_rate", "plain",
+         "SGD momentum lr 0.2 on a CNN without BatchNorm: most conv channels die (lr 0.1 trains to 0.99); lower "
+         "the lr"),
+        (b_gate_sigmoid_std3_wine, "gate", ["saturation"], "check_initialization", "plain",
+         "sigmoid MLP with std-3 weights: 60-85 % of pre-activations beyond ±5, first loss ~15 vs log 3; fix "
+         "the init"),
+        (b_sigmoid_into_bce_logits, "loss_metric", ["probabilities_into_logit_loss"], "check_loss_inputs",
+         "lightning", "nn.Sigmoid output into BCEWithLogitsLoss: 99 % accuracy but the loss floors at ~0.46; "
+         "drop the sigmoid (or use BCELoss)"),
+        (b_misaligned_train_wine, "loss_metric", ["labels_misaligned"], "check_data_pipeline", "plain",
+         "train labels shuffled apart from their rows: train memorised to 1.0, val at chance ~0.3; fix the "
+         "pipeline, not the model"),
+        (b_unshuffled_rows_gru, "loss_metric", ["unshuffled_data"], "shuffle_data", "lightning",
+         "label-sorted digits, DataLoader(shuffle=False), a GRU: ~1.4 labels per batch, val 0.4-0.57 where "
+         "shuffled reaches 0.9; shuffle"),
+        (b_raw_macro_inputs, "scale", INPUT_PROBLEMS, "normalize_inputs", "plain",
+         "raw macro series (up to 1.3e4) as inputs: first MSE 2e3-5e5 on a unit-variance target, ends worse "
+         "than the mean; standardise the inputs"),
+        (b_unscaled_targets_co2, "scale", ["unscaled_targets"], "standardize_targets", "lightning",
+         "CO2 target in raw ppm (~340) with MSE: first loss ~1.1e5, still thousands after 10 epochs; "
+         "standardise the target"),
+        (b_wd_adamw_10_transformer, "regularisation", ["weight_decay_too_high"], "reduce_weight_decay",
+         "lightning", "AdamW weight_decay=10: weight norm 18 → ~1.9, val accuracy falls to ~0.2; lower the "
+         "weight decay"),
+        (b_wd_sgd_gru_sunspots, "regularisation", ["weight_decay_too_high"], "reduce_weight_decay", "plain",
+         "SGD weight_decay=0.3 on a GRU: weight norm 5.9 → 1.5, val MSE 0.75-1.2 where the undecayed GRU "
+         "reaches 0.2; lower the weight decay"),
+        (b_deep_plain_relu_cnn, "order", ["vanishing_gradients", "loss_not_decreasing"], "add_skip_connections",
+         "lightning", "14 plain ReLU convs, default init, no BatchNorm: first/last conv gradient ~1e-4, loss flat "
+         "at log 10; add skips (or normalisation)"),
+        (b_low_lr_gru_rows, "order", ["loss_not_decreasing", "underfitting"], "raise_learning_rate", "plain",
+         "Adam at 5e-7 on a default-initialised GRU: the loss does not move from log 10; raise the lr"),
+        (b_frozen_encoder_never_loaded, "order", ["underfitting", "loss_not_decreasing"],
+         "increase_trainable_capacity", "lightning",
+         "a frozen random encoder (checkpoint never loaded), 2 % of parameters trainable: a plateau near 0.58; "
+         "unfreeze the encoder"),
+        (b_too_small_gru, "order", ["underfitting"], "increase_capacity", "plain",
+         "a 3-unit GRU for 10 digit classes, 40 epochs: train ≈ val ≈ 0.7 and flattening; a bigger model"),
+        (b_nan_co2_missing_weeks, "numerics", ["non_finite"], "check_data_and_loss", "plain",
+         "59 missing CO2 weeks left as NaN: ~14 % of the windows contain NaN, the loss is NaN from step 0; "
+         "fix the data"),
+        (b_nan_log_features_cancer, "numerics", ["non_finite"], "check_data_and_loss", "plain",
+         "np.log of features with zeros: 6 of 30 columns NaN after standardising, NaN loss; fix the data"),
+        (b_inf_mape_sunspots, "numerics", ["non_finite"], "check_data_and_loss", "plain",
+         "hand-written MAPE with a zero-sunspot year among the targets: division by zero, inf/NaN a few "
+         "steps in; fix the loss"),
+        (b_functional_relu_cnn_dead, "coverage", ["dead_units"], "check_initialization", "plain",
+         "F.relu CNN with every bias initialised at -1: the 64-unit dense layer is 100 % dead, the loss "
+         "stays at log 10; fix the init"),
+        (b_gru_randn_saturated, "coverage", ["saturation"], "check_initialization", "lightning",
+         "nn.init.normal_ on every GRU weight: ~38 % of the r/z gate pre-activations beyond ±5, val MSE 0.3-0.47 "
+         "vs 0.06 with the default init; fix the init"),
+        (b_exploding_diabetes_sgd, "seed", HIGH_LR, "lower_learning_rate", "lightning",
+         "SGD momentum lr 1.0 on a regression MLP: the loss explodes to 1e17+ then NaN in the first epoch; "
+         "lower the lr"),
+        (b_overfit_cnn_tiny, "seed", ["overfitting"], "reduce_capacity", "plain",
+         "a CNN on 100 images with 20 % wrong labels, 50 epochs: train 1.0, val 0.76-0.84; reduce capacity "
+         "(or get more data)"),
+        (b_underfit_cnn_three_epochs, "seed", ["underfitting"], "train_longer", "plain",
+         "3 epochs of SGD 0.002: train ≈ val ≈ 0.83 and the loss falling ~0.3 per epoch; train longer"),
+        (b_h_conv1d_co2, "healthy", [], None, "lightning",
+         "a Conv1d forecaster on interpolated, standardised CO2: a tiny final loss (~0.006)"),
+        (b_h_gru_elnino, "healthy", [], None, "plain", "a GRU forecaster on El Niño temperatures"),
+        (b_h_wide_elu_early_stop, "healthy", [], None, "plain",
+         "a wide one-hidden-layer ELU MLP stopped early (patience 3)"),
+        (b_h_leaky_reduce_on_plateau, "healthy", [], None, "plain",
+         "LeakyReLU with ReduceLROnPlateau: two lr drops, a noise-floor loss"),
+        (b_h_linear_probe, "healthy", [], None, "plain",
+         "a frozen pretrained body on purpose, a linear probe at ~0.96 val accuracy"),
+        (b_h_cancer_pos_weight, "healthy", [], None, "lightning",
+         "12 % positives with pos_weight ≈ 7: a high weighted loss, a good classifier"),
+        (b_h_tab_tokens_transformer_warmup, "healthy", [], None, "lightning",
+         "a tabular token transformer with warmup and cosine decay"),
+        (b_h_gcn_karate, "noise", [], None, "plain",
+         "a plain-torch GCN on the karate club: 17 labelled nodes, a jumpy 17-node validation"),
     ]],
 ]
 

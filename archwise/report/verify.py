@@ -11,7 +11,8 @@ import textwrap
 from typing import TYPE_CHECKING
 
 from rich import box
-from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.constrain import Constrain
 from rich.table import Table
 from rich.text import Text
 
@@ -39,7 +40,11 @@ def _row(t: FixTrial, rank: str, name: str | None = None) -> list[str]:
     else:
         loss, ratio = t.status.value.replace("_", "-"), "last" if t.status.value in ("non_finite", "failed") else "—"
     setting = t.setting + (f" ({t.note})" if t.note else "")
-    return [rank, name or t.action, setting, loss, ratio, f"{t.seconds:.2g} s", ", ".join(t.prescribed_by)]
+    return [rank, name or t.action, setting, loss, ratio, _seconds(t.seconds), ", ".join(t.prescribed_by)]
+
+
+def _seconds(s: float) -> str:
+    return f"{s:.2f} s" if s < 10 else f"{s:.0f} s"
 
 
 def _rows(r: VerifyResult) -> list[tuple[list[str], str | None]]:
@@ -52,10 +57,10 @@ def _rows(r: VerifyResult) -> list[tuple[list[str], str | None]]:
     for t in r.second:
         row = _row(t, "", f"{'unchanged' if t.action == 'baseline' else t.action}, seed {t.seed}")
         if t.action == "baseline":
-            row[2] = f"{row[2]}, from seed {t.seed} (against seed {r.seed}: the noise)"
+            row[2] = f"the same, against seed {r.seed}: the noise" + (f" ({t.note})" if t.note else "")
             row[4] = f"{t.loss / r.baseline.loss:.3g}×" if t.loss is not None and r.baseline.loss else "—"
         else:
-            row[2] = f"{row[2]} (against the unchanged run from seed {t.seed})"
+            row[2] = f"the same, against the unchanged run from seed {t.seed}" + (f" ({t.note})" if t.note else "")
         rows.append((row, "dim"))
     return rows
 
@@ -77,30 +82,37 @@ def _notes(r: VerifyResult) -> list[str]:
 
 
 _COLUMNS = ("#", "fix", "setting", "loss", "vs unchanged", "time", "prescribed by")
-_NARROW = 120  # below this width the table leaves out "prescribed by" (the JSON keeps it)
+_WIDEST = 120  # the table's width at most (the text wraps at 100, as the diagnose report)
+_WIDE = 120    # from this width the table shows "prescribed by" (the JSON always has it)
+_MEDIUM = 100  # from this width, the time
 
 
-class _Trials:
-    """The trials table, laid out for the width it is given."""
+class _Verify:
+    """The heading, the trials table and the notes, laid out for the width they are given."""
 
     def __init__(self, result: VerifyResult) -> None:
         self.result = result
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        wide = options.max_width >= _NARROW
+        width = min(options.max_width, _WIDEST)
+        shown = [k for k in range(len(_COLUMNS)) if (k != 6 or width >= _WIDE) and (k != 5 or width >= _MEDIUM)]
         table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-        for k, title in enumerate(_COLUMNS[:None if wide else -1]):
-            table.add_column(title, justify="right" if k in (0, 3, 4, 5) else "left", no_wrap=k not in (2, 6),
-                             min_width=24 if k == 2 else None)  # the setting and the problems may wrap
+        for k in shown:  # numbers stay on one line; the setting and the problems wrap
+            table.add_column(_COLUMNS[k], justify="right" if k in (0, 3, 4, 5) else "left", no_wrap=k not in (2, 6),
+                             min_width={2: 16, 5: 7}.get(k))
         for row, style in _rows(self.result):
-            table.add_row(*row[:None if wide else -1], style=style)
-        yield table
+            table.add_row(*(row[k] for k in shown), style=style)
+        text = min(width, _WIDTH)
+        yield Text(textwrap.fill(_head(self.result), text, subsequent_indent="  "))
+        yield Constrain(table, width)
+        for note in _notes(self.result):
+            yield Text(textwrap.fill(note, text, subsequent_indent="  ", break_long_words=False))
 
 
-def render_verify(result: VerifyResult) -> Group:
-    """The trials as a rich table (the winner in green, non-finite and failed trials in red), then the notes."""
-    notes = [Text(textwrap.fill(n, _WIDTH, subsequent_indent="  ", break_long_words=False)) for n in _notes(result)]
-    return Group(Text(textwrap.fill(_head(result), _WIDTH, subsequent_indent="  ")), _Trials(result), *notes)
+def render_verify(result: VerifyResult) -> _Verify:
+    """The trials as a rich table (the winner in green, non-finite and failed trials in red) between a
+    heading and the notes; narrower than 120 columns it leaves out "prescribed by", below 100 the time."""
+    return _Verify(result)
 
 
 def verify_to_text(result: VerifyResult, width: int = 140) -> str:

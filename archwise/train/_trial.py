@@ -61,8 +61,8 @@ def check_setup(value: Any, seed: int) -> TrainSetup:
     if isinstance(value, dict):
         unknown = [k for k in value if k not in _FIELDS]
         if unknown:
-            raise ArchwiseError(f"{call} returned a dict with key '{unknown[0]}'{did_you_mean(str(unknown[0]), _FIELDS)}; "
-                                f"expected {_CONTRACT}")
+            hint = did_you_mean(str(unknown[0]), _FIELDS)
+            raise ArchwiseError(f"{call} returned a dict with key '{unknown[0]}'{hint}; expected {_CONTRACT}")
         missing = [k for k in _FIELDS[:4] if k not in value]
         if missing:
             raise ArchwiseError(f"{call} returned a dict without {', '.join(missing)}; expected {_CONTRACT}")
@@ -175,7 +175,8 @@ class Data:
         batch = next(self._iter, None)
         if batch is None:
             return None
-        if not (isinstance(batch, (tuple, list)) and len(batch) == 2 and all(isinstance(t, torch.Tensor) for t in batch)):
+        if not (isinstance(batch, (tuple, list)) and len(batch) == 2
+                and all(isinstance(t, torch.Tensor) for t in batch)):
             raise ArchwiseError(f"setup(seed).data yielded a {type(batch).__name__}; expected (x, y) tensor pairs")
         return batch[0], batch[1]
 

@@ -78,7 +78,8 @@ class VerifyResult:
     then those not run), and the second seed's unchanged run and leading fix."""
 
     trials: tuple[FixTrial, ...]          # trials[0] is the unchanged run
-    second: tuple[FixTrial, ...]          # from seed + 1: the unchanged run, then the leading fix (as the budget allowed)
+    second: tuple[FixTrial, ...]          # from seed + 1: the unchanged run, then the leading fix (as the budget
+                                          # allowed)
     steps: int
     seed: int
     budget: float
@@ -159,8 +160,8 @@ class VerifyResult:
             second = (f"{c.ratio:.3g}× {again}" if c is not None and c.ratio is not None else
                       f"{again} the unchanged run went non-finite" if c is not None else
                       "from one seed only: the second did not fit the budget")
-            return (f"{best.action} wins: loss {fmt(best.loss)} against {fmt(base.loss)} unchanged ({lead.ratio:.3g}×, "
-                    f"{_pct(1 - lead.ratio)} lower; {second}); {noise}")
+            return (f"{best.action} wins: loss {fmt(best.loss)} against {fmt(base.loss)} unchanged "
+                    f"({lead.ratio:.3g}×, {_pct(1 - lead.ratio)} lower; {second}); {noise}")
         rule = f"more than {_pct(self.cut)} (the larger of {_pct(self.min_gain)} and the noise)"
         if lead is not None and lead.ratio is not None and lead.ratio < 1 - self.cut and c is not None:
             where = f"{c.ratio:.3g}×" if c.ratio is not None else c.status.value.replace("_", "-")

@@ -12,9 +12,9 @@ errors a user meets.
 from __future__ import annotations
 
 import json
-import math
 import random
 import time
+from dataclasses import replace
 
 import pytest
 import torch
@@ -95,7 +95,8 @@ FAULTS = [  # (the realistic case, its setup, the fix that must come first, step
     pytest.param(R.low_lr_adam, adam_lr_1e6, "raise_learning_rate", 600, id="adam_lr_1e-6"),
     pytest.param(R.wd_adam_l2_digits, adam_weight_decay_05, "reduce_weight_decay", 200, id="weight_decay_0.5"),
     pytest.param(R.unnormalised_cancer_tanh, raw_cancer_tanh, "normalize_inputs", 200, id="raw_cancer_inputs"),
-    pytest.param(R.unscaled_targets_diabetes, raw_diabetes_targets, "standardize_targets", 300, id="raw_diabetes_targets"),
+    pytest.param(R.unscaled_targets_diabetes, raw_diabetes_targets, "standardize_targets", 300,
+                 id="raw_diabetes_targets"),
     pytest.param(R.gate_tanh_std1_digits, tanh_std1_init, "check_initialization", 200, id="tanh_std1_init"),
     pytest.param(R.frozen_backbone, frozen_body, "increase_trainable_capacity", 200, id="frozen_body"),
     pytest.param(R.gate_sgd_lr_kills_relu, sgd_lr_03, "lower_learning_rate", 200, id="sgd_lr_0.3"),
@@ -237,8 +238,8 @@ def test_the_users_objects_and_random_state_are_left_alone():
         calls.append(seed)
         model = R.mlp([30, 16, 1])
         model.load_state_dict(template.state_dict())
-        return {"model": model, "optimizer": torch.optim.SGD(model.parameters(), lr=1e-3), "loss_fn": nn.BCEWithLogitsLoss(),
-                "data": (x, y), "batch_size": 32}
+        return {"model": model, "optimizer": torch.optim.SGD(model.parameters(), lr=1e-3),
+                "loss_fn": nn.BCEWithLogitsLoss(), "data": (x, y), "batch_size": 32}
 
     torch.manual_seed(123)
     random.seed(123)
@@ -283,13 +284,12 @@ def _ok(seed):
     (None, {}, "expected a function setup(seed)"),
     (lambda s: [1, 2], {}, "setup(0) returned list; expected archwise.TrainSetup"),
     (lambda s: {"model": nn.Linear(1, 1)}, {}, "returned a dict without optimizer, loss_fn, data"),
-    (lambda s: {**_line(s).__dict__, "lr": 1}, {}, "returned a dict with key 'lr'"),
+    (lambda s: {**vars(_line(s)), "lr": 1}, {}, "returned a dict with key 'lr'"),
     (lambda s: _setup(nn.Linear(4, 1), torch.optim.SGD(nn.Linear(4, 1).parameters(), lr=0.1), nn.MSELoss(),
                       _line(s).data), {}, "the optimizer holds none of the model's parameters"),
-    (lambda s: _setup(*list(_line(s).__dict__.values())[:3], data=torch.randn(8, 4)), {}, "data is Tensor"),
+    (lambda s: replace(_line(s), data=torch.randn(8, 4)), {}, "data is Tensor"),
     (lambda s: 1 / 0, {}, "setup(0) raised ZeroDivisionError: division by zero"),
-    (lambda s: _setup(*list(_line(s).__dict__.values())[:2], nn.MSELoss(reduction="none"), _line(s).data), {},
-     "loss_fn returned (64, 1); expected a scalar"),
+    (lambda s: replace(_line(s), loss_fn=nn.MSELoss(reduction="none")), {}, "loss_fn returned (32, 1); expected a scalar"),
     (_ok, {"steps": 0}, "steps must be a positive whole number"),
     (_ok, {"fixes": ["lr_up"]}, "unknown fix 'lr_up'"),
     (_ok, {"budget": "soon"}, "budget must be a positive time"),

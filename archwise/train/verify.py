@@ -195,8 +195,12 @@ def verify_fixes(setup: Callable[[int], Any], diagnoses: Sequence[Diagnosis] = (
         full = [t.seconds for t in done if t.status is TrialStatus.OK and t.action != "baseline"]
         return max(full) if full else base.seconds
 
-    def again(fix: Fix | None, problems: tuple[str, ...] = ()) -> FixTrial:
+    def fits(done: list[FixTrial]) -> bool:
+        return need(done) <= deadline - time.perf_counter()
+
+    def again(fix: Fix | None, problems: tuple[str, ...] = (), base2: FixTrial | None = None) -> FixTrial:
         trial = _trial(fresh, seed + 1, fix, steps, deadline, problems)
+        trial = trial.with_ratio(base2) if base2 is not None else trial
         report(trial)
         return trial
 
@@ -220,12 +224,11 @@ def verify_fixes(setup: Callable[[int], Any], diagnoses: Sequence[Diagnosis] = (
             report(trials[-1])
         ranked = _ranked(base, trials)
         second: list[FixTrial] = []
-        fits = lambda: need(trials) <= deadline - time.perf_counter()  # noqa: E731
-        if base.status is TrialStatus.OK and fits():
+        if base.status is TrialStatus.OK and fits(trials):
             second.append(again(None))
             partial = VerifyResult((base, *ranked), tuple(second), steps, seed, seconds, 0.0, probe.samples, min_gain)
-            lead = partial.leader
-            if lead is not None and lead.ratio is not None and lead.ratio < 1 - partial.cut and fits():
-                second.append(again(Fix(lead.action), lead.prescribed_by).with_ratio(second[0]))
+            lead = partial.leader  # confirmed from the second seed only when it won from the first
+            if lead is not None and lead.ratio is not None and lead.ratio < 1 - partial.cut and fits(trials):
+                second.append(again(Fix(lead.action), lead.prescribed_by, second[0]))
     return VerifyResult((base, *ranked), tuple(second), steps, seed, seconds, time.perf_counter() - start,
                         probe.samples, min_gain, tuple(unverifiable))

@@ -17,7 +17,10 @@ from .profile import (
 from .problem import ProblemSpec
 from .rules import CheckConfig, CheckReport, Finding, Severity, check, check_report
 from .spec import InputSpec, parse_input
-from .train import DiagnoseConfig, Diagnosis, Monitor, Prescription, TrainingRecord, diagnose, load_record
+from .train import (
+    DiagnoseConfig, Diagnosis, FixTrial, Monitor, Prescription, TrainingRecord, TrainSetup, VerifyResult, diagnose, load_record,
+    verify_fixes,
+)
 
 __version__ = "0.1.0"
 
@@ -31,5 +34,6 @@ __all__ = [
     "design", "Recommendation", "DesignSettings", "create_arch", "list_archs", "register_arch",
     "check", "check_report", "CheckReport", "CheckConfig", "Finding", "Severity", "ProblemSpec",
     "Monitor", "diagnose", "Diagnosis", "Prescription", "DiagnoseConfig", "TrainingRecord", "load_record",
+    "verify_fixes", "TrainSetup", "VerifyResult", "FixTrial",
     "ladder", "LadderResult", "write_report", "build_report", "Device", "DEVICES", "get_device", "InputSpec", "parse_input", "ArchwiseError", "__version__",
 ]

@@ -308,6 +308,15 @@ def diagnose_command(
     fail_on: Annotated[str | None, typer.Option("--fail-on", help="Exit 1 when a diagnosis at or above this severity "
                                                 "is found: error, warning or info (default: always exit 0).")] = None,
     no_config: Annotated[bool, typer.Option("--no-config", help="Ignore the diagnose table of pyproject.toml (tool.archwise.diagnose).")] = False,
+    verify: Annotated[str | None, typer.Option("--verify", help="A .py file defining setup(seed) that returns "
+                                               "archwise.TrainSetup(model, optimizer, loss_fn, data): re-run it with "
+                                               "each prescribed setting and rank the fixes by the loss.")] = None,
+    verify_steps: Annotated[int | None, typer.Option("--verify-steps", help="Optimizer steps per trial (default "
+                                                     "500).")] = None,
+    verify_budget: Annotated[str | None, typer.Option("--verify-budget", help="Time for all trials, e.g. 60s or "
+                                                      "2m (default 60s).")] = None,
+    verify_fix: Annotated[list[str] | None, typer.Option("--verify-fix", help="Try this fix instead of the "
+                                                         "prescribed ones (repeatable; 'all' for every one).")] = None,
     debug: DebugOption = False,
 ) -> None:
     """Diagnose a recorded training run: what went wrong, the numbers behind it, what to do (exit 0; 1 with --fail-on; 2 usage)."""
@@ -341,13 +350,25 @@ def diagnose_command(
         config = base.with_overrides(**overrides)  # unknown names and bad values: one line
         if plot is not None and Path(plot).suffix.lower() not in (".png", ".svg", ".pdf"):
             raise ArchwiseError(f"--plot writes an image: expected a .png, .svg or .pdf path, found '{plot}'")
+        setup = _verify_setup(verify, verify_steps, verify_budget, verify_fix)
         record = load_record(run)
         found = diagnose(record, config)
+        checked = None
+        if not as_json:
+            make_console().print(render_diagnoses(record, found))
+        if setup is not None:
+            from .train.verify import verify_fixes
+
+            with _VerifyProgress(enabled=not as_json) as progress:
+                checked = verify_fixes(setup, found, steps=verify_steps or 500, budget=verify_budget or 60.0,
+                                       fixes=verify_fix or None, on_trial=progress.done)
+            if not as_json:
+                console = make_console()
+                console.print()
+                console.print(checked)
         if as_json:
             chosen = {k: getattr(config, k) for k in overrides}
-            sys.stdout.write(diagnoses_to_json(record, found, chosen))
-        else:
-            make_console().print(render_diagnoses(record, found))
+            sys.stdout.write(diagnoses_to_json(record, found, chosen, verify=checked))
         if plot is not None:
             from .train.plot import plot_run
 
@@ -359,6 +380,49 @@ def diagnose_command(
         return 1 if any(d.severity.rank >= levels[fail_on].rank for d in found) else 0
 
     raise typer.Exit(_guard(debug, work))
+
+
+def _verify_setup(script: str | None, steps: int | None, budget: str | None, fixes: list[str] | None):  # noqa: ANN202
+    """``--verify``'s setup function, its options checked first (before the run is read)."""
+    if script is None:
+        given = [o for o, v in (("--verify-steps", steps), ("--verify-budget", budget), ("--verify-fix", fixes)) if v]
+        if given:
+            raise ArchwiseError(f"{given[0]} needs --verify script.py (a file defining setup(seed))")
+        return None
+    from .loading import load_setup
+    from .spec import parse_budget
+    from .train.verify import parse_fixes
+
+    if steps is not None and steps < 1:
+        raise ArchwiseError(f"--verify-steps must be a positive whole number; found {steps}")
+    if budget is not None:
+        parse_budget(budget, "--verify-budget")
+    if fixes:
+        parse_fixes(fixes)
+    return load_setup(script)
+
+
+class _VerifyProgress:
+    """One status line on stderr while the trials run (a terminal only)."""
+
+    def __init__(self, enabled: bool) -> None:
+        from rich.console import Console
+
+        console = Console(stderr=True)
+        self.status = console.status("verify: the unchanged run") if enabled and console.is_terminal else None
+
+    def __enter__(self) -> _VerifyProgress:
+        if self.status is not None:
+            self.status.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.stop()
+
+    def done(self, trial) -> None:  # noqa: ANN001
+        if self.status is not None:
+            self.status.update(f"verify: {trial.action} {trial.status.value} ({trial.seconds:.1f} s); next")
 
 
 @app.command("ladder")

@@ -31,7 +31,7 @@ from torch import nn
 
 from .errors import ArchwiseError, did_you_mean
 
-__all__ = ["LoadedModel", "load_model", "parse_json_object"]
+__all__ = ["LoadedModel", "load_model", "load_setup", "parse_json_object"]
 
 _FORMS = "expected path/to/file.py:Name, package.module:Name, hf:ClassName, zoo:name or path/to/model.json"
 
@@ -164,26 +164,57 @@ def _load_json(source: str, kwargs: dict[str, Any]) -> LoadedModel:
 
 
 # --- file and module targets --------------------------------------------------------------------
+def _import_file(source: str, forms: str) -> Any:
+    """A Python file imported as a module (its folder on ``sys.path`` while it runs, as for a script)."""
+    path = Path(source)
+    if not path.is_file():
+        raise ArchwiseError(f"file '{source}' not found (relative paths start at {Path.cwd()}); {forms}")
+    name = f"archwise_target_{abs(hash(str(path.resolve())))}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ArchwiseError(f"cannot load '{source}' as Python source; {forms}")
+    module = importlib.util.module_from_spec(spec)
+    sys.path.insert(0, str(path.parent.resolve()))
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except Exception as err:
+        sys.modules.pop(name, None)
+        raise ArchwiseError(f"cannot load '{source}': {_error_line(err)}") from err
+    finally:
+        sys.path.remove(str(path.parent.resolve()))
+    return module
+
+
+_SETUP_FORM = ("expected a Python file that defines setup(seed) returning archwise.TrainSetup(model=..., "
+               "optimizer=..., loss_fn=..., data=(x, y))")
+
+
+def load_setup(source: str) -> Callable[[int], Any]:
+    """The ``setup`` function of a Python file: what ``archwise diagnose --verify script.py`` trains.
+
+    Example:
+        >>> load_setup("no/such/script.py")
+        Traceback (most recent call last):
+        ...
+        archwise.errors.ArchwiseError: file 'no/such/script.py' not found (relative paths start at ...); expected ...
+    """
+    if not source.endswith(".py"):
+        raise ArchwiseError(f"--verify takes a .py file; found '{source}'; {_SETUP_FORM}")
+    module = _import_file(source, _SETUP_FORM)
+    setup = getattr(module, "setup", None)
+    if setup is None:
+        defined = [n for n, v in vars(module).items() if inspect.isfunction(v) and v.__module__ == module.__name__]
+        raise ArchwiseError(f"'{source}' defines no setup function{did_you_mean('setup', defined)}"
+                            + (f" (it defines {', '.join(defined[:8])})" if defined else "") + f"; {_SETUP_FORM}")
+    if not callable(setup):
+        raise ArchwiseError(f"'{source}': setup is {type(setup).__name__}, not a function; {_SETUP_FORM}")
+    return setup
+
+
 def _import_source(source: str) -> Any:
     if source.endswith(".py") or "/" in source or "\\" in source:
-        path = Path(source)
-        if not path.is_file():
-            raise ArchwiseError(f"file '{source}' not found (relative paths start at {Path.cwd()}); {_FORMS}")
-        name = f"archwise_target_{abs(hash(str(path.resolve())))}"
-        spec = importlib.util.spec_from_file_location(name, path)
-        if spec is None or spec.loader is None:
-            raise ArchwiseError(f"cannot load '{source}' as Python source; {_FORMS}")
-        module = importlib.util.module_from_spec(spec)
-        sys.path.insert(0, str(path.parent.resolve()))
-        sys.modules[name] = module
-        try:
-            spec.loader.exec_module(module)
-        except Exception as err:
-            sys.modules.pop(name, None)
-            raise ArchwiseError(f"cannot load '{source}': {_error_line(err)}") from err
-        finally:
-            sys.path.remove(str(path.parent.resolve()))
-        return module
+        return _import_file(source, _FORMS)
     try:
         return importlib.import_module(source)
     except ModuleNotFoundError as err:

@@ -12,6 +12,7 @@ which are valid token ids and node indices.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -21,7 +22,7 @@ import torch
 
 from .errors import ArchwiseError, did_you_mean
 
-__all__ = ["InputSpec", "parse_dtype", "parse_input", "normalize_inputs", "DTYPES", "parse_bytes", "parse_duration",
+__all__ = ["InputSpec", "parse_dtype", "parse_input", "normalize_inputs", "DTYPES", "parse_bytes", "parse_duration", "parse_budget",
            "with_batch", "parse_enum"]
 
 DTYPES: dict[str, torch.dtype] = {
@@ -280,6 +281,26 @@ def parse_duration(text: str | float) -> float:
         raise ArchwiseError(f"cannot read duration '{text}'; expected a positive number with a unit: ns, us, ms, s, "
                             "m (min) or h (such as 100ms)")
     return parsed[0] * _TIME_UNITS[parsed[1]]
+
+
+def parse_budget(value: float | str, option: str = "--budget") -> float:
+    """A time budget in seconds from ``60``, ``"60"``, ``"60s"``, ``"5m"``, ``"5min"`` or ``"1h"`` (a bare number
+    is seconds; units as :func:`parse_duration`); anything else fails naming ``option``.
+
+    Example:
+        >>> parse_budget("90s"), parse_budget("2m"), parse_budget("1.5h"), parse_budget(30), parse_budget("45")
+        (90.0, 120.0, 5400.0, 30.0, 45.0)
+    """
+    try:
+        seconds = math.nan if isinstance(value, bool) else float(value)
+    except (TypeError, ValueError):
+        try:
+            seconds = parse_duration(str(value))
+        except ArchwiseError:
+            seconds = math.nan
+    if not seconds > 0 or not math.isfinite(seconds):
+        raise ArchwiseError(f"{option} must be a positive time such as 60s, 5m or 1h; found '{value}'")
+    return seconds
 
 
 def with_batch(items: Sequence[InputSpec | torch.Tensor], batch: int) -> list[InputSpec]:

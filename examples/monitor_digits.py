@@ -3,8 +3,10 @@
     python examples/monitor_digits.py run.jsonl            # the seed's anti-pattern: 16 plain sigmoid layers
     python examples/monitor_digits.py run.jsonl --healthy  # the same data, a 2-layer ReLU MLP
     archwise diagnose run.jsonl --plot run.png
+    archwise diagnose run.jsonl --verify examples/monitor_digits.py   # re-run setup() with each prescribed fix
 
-Copy the loop: the only archwise lines are marked.
+Copy the loop: the only archwise lines are marked. ``setup(seed)`` builds the model, optimizer, loss
+and data; the loop below and ``archwise diagnose --verify`` both train what it returns.
 """
 
 from __future__ import annotations
@@ -18,25 +20,36 @@ from torch import nn
 import archwise
 
 
+def digits() -> tuple[torch.Tensor, torch.Tensor]:
+    """scikit-learn's 1,797 8×8 digits as 64 standardised features, and their labels."""
+    x, y = load_digits(return_X_y=True)
+    return torch.tensor((x - x.mean(0)) / (x.std(0) + 1e-6), dtype=torch.float32), torch.tensor(y)
+
+
+def setup(seed: int = 0, healthy: bool = False) -> archwise.TrainSetup:
+    """The run's objects, built fresh from ``seed``: what ``--verify`` re-runs with each fix."""
+    torch.set_num_threads(1)  # a model this small trains fastest on one thread
+    torch.manual_seed(seed)
+    x, y = digits()
+    if healthy:
+        model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
+    else:  # 16 plain sigmoid layers and no skip connection
+        model = nn.Sequential(nn.Linear(64, 64), nn.Sigmoid(),
+                              *[m for _ in range(14) for m in (nn.Linear(64, 64), nn.Sigmoid())], nn.Linear(64, 10))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    return archwise.TrainSetup(model, optimizer, nn.CrossEntropyLoss(), (x[:1400], y[:1400]), batch_size=64)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", help="where to write the run (JSON lines)")
     parser.add_argument("--healthy", action="store_true", help="train a model that works instead")
     args = parser.parse_args()
 
-    torch.manual_seed(0)
-    x, y = load_digits(return_X_y=True)
-    x = torch.tensor((x - x.mean(0)) / (x.std(0) + 1e-6), dtype=torch.float32)
-    y = torch.tensor(y)
-    (x_train, y_train), (x_val, y_val) = (x[:1400], y[:1400]), (x[1400:], y[1400:])
-
-    if args.healthy:
-        model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
-    else:  # 16 plain sigmoid layers and no skip connection
-        model = nn.Sequential(nn.Linear(64, 64), nn.Sigmoid(),
-                              *[m for _ in range(14) for m in (nn.Linear(64, 64), nn.Sigmoid())], nn.Linear(64, 10))
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    loss_fn = nn.CrossEntropyLoss()
+    run = setup(0, args.healthy)
+    model, optimizer, loss_fn, (x_train, y_train) = run.model, run.optimizer, run.loss_fn, run.data
+    x, y = digits()
+    x_val, y_val = x[1400:], y[1400:]
 
     mon = archwise.Monitor(model, optimizer, every=10, n_train=len(x_train))   # archwise
     with mon:                                                                  # archwise

@@ -25,7 +25,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import ArchwiseError
-from ..spec import parse_duration
+from ..spec import parse_budget
 from .data import Dataset, load_data
 from .execute import EXECUTORS, default_workers, make_executor
 from .fit import Job, TrainSettings, job_key, predict_seconds
@@ -241,7 +241,7 @@ def ladder(data: str | Dataset, *, target: str | None = None, modality: str | No
         raise ArchwiseError(f"--seeds must be a whole number ≥ 1, found {seeds!r}")
     if not (isinstance(threshold, (int, float)) and 0 <= threshold < 1):
         raise ArchwiseError(f"--threshold is a relative error cut in [0, 1), such as 0.05 for 5 %; found {threshold!r}")
-    budget_s = _budget(budget)
+    budget_s = parse_budget(budget)
     if executor not in EXECUTORS:
         raise ArchwiseError(f"unknown executor '{executor}'; expected local or ray")
     ds = data if isinstance(data, Dataset) else load_data(data, target=target, modality=modality, task=task,
@@ -367,25 +367,6 @@ def _fit_budget(planned: list[Rung], predicted: dict[str, float], workers: int,
         else:
             skipped.append(rung.name)
     return run, skipped
-
-
-def _budget(value: float | str) -> float:
-    """Seconds from ``60``, ``"60"``, ``"60s"``, ``"5m"``, ``"5min"`` or ``"1h"`` (units as ``parse_duration``).
-
-    Example:
-        >>> _budget("90s"), _budget("2m"), _budget("1.5h"), _budget(30), _budget("45")
-        (90.0, 120.0, 5400.0, 30.0, 45.0)
-    """
-    try:
-        seconds = math.nan if isinstance(value, bool) else float(value)  # a bare number is seconds
-    except (TypeError, ValueError):
-        try:
-            seconds = parse_duration(str(value))
-        except ArchwiseError:
-            seconds = math.nan
-    if not seconds > 0 or not math.isfinite(seconds):
-        raise ArchwiseError(f"--budget must be a positive time such as 60s, 5m or 1h; found '{value}'")
-    return seconds
 
 
 def _search_key(result: dict[str, Any]) -> tuple[float, float]:

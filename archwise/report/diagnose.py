@@ -14,12 +14,15 @@ import json
 import math
 import textwrap
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 
 from ..train.diagnosis import Diagnosis, fmt
 from ..train.record import TrainingRecord, json_safe
+
+if TYPE_CHECKING:
+    from ..train.verify import VerifyResult
 
 __all__ = ["render_diagnoses", "diagnoses_to_text", "diagnoses_to_json", "run_summary", "format_evidence"]
 
@@ -207,8 +210,11 @@ def render_diagnoses(record: TrainingRecord, diagnoses: Sequence[Diagnosis]) -> 
 # ---- JSON ---------------------------------------------------------------------------------------
 
 def diagnoses_to_json(record: TrainingRecord, diagnoses: Sequence[Diagnosis],
-                      thresholds: dict[str, float] | None = None) -> str:
-    """``{"schema", "run", "diagnoses", "thresholds"}``; each diagnosis as :meth:`Diagnosis.to_dict` gives it."""
+                      thresholds: dict[str, float] | None = None, verify: VerifyResult | None = None) -> str:
+    """``{"schema", "run", "diagnoses", "thresholds"}``; each diagnosis as :meth:`Diagnosis.to_dict` gives it;
+    with ``verify`` (``--verify``) also ``"verify"``, as :meth:`VerifyResult.to_dict` gives it."""
     data = {"schema": SCHEMA, "run": run_summary(record), "diagnoses": [d.to_dict() for d in diagnoses],
             "thresholds": dict(thresholds or {})}
+    if verify is not None:
+        data["verify"] = verify.to_dict()
     return json.dumps(json_safe(data), indent=2, allow_nan=False) + "\n"

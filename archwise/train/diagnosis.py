@@ -76,6 +76,7 @@ class DiagnoseConfig:
     exploding_grad: float = 1e3     # a layer's gradient norm above this is exploding
     exploding_growth: float = 100.0  # ... or this many times its own median over the first samples
     exploding_update: float = 0.1   # an update-to-weight ratio above this (healthy runs sit near 1e-3)
+    severe_update: float = 1.0      # ... at least this (a step as large as the weights): a warning whatever the loss did
     divergence_factor: float = 1.5  # the loss ended this many times above its smoothed minimum
     dead_fraction: float = 0.5      # a ReLU module with at least this fraction of units never active
     severe_dead: float = 0.8        # ... at least this fraction: a warning whatever the loss did (no gate)

@@ -624,7 +624,8 @@ def _tensor_scale(x: torch.Tensor | None) -> dict[str, Any] | None:
 
 def _output_form(y: torch.Tensor | None) -> dict[str, Any] | None:
     """The model's first training output: its features (last dimension) and the share of rows that
-    are probability vectors (every entry in [0, 1], summing to 1), the mark of a softmax at the end."""
+    are probability vectors (every entry in [0, 1], summing to 1), the mark of a softmax at the end;
+    for one output, the share of rows in [0, 1], the mark of a sigmoid at the end."""
     if y is None or y.device.type == "meta":
         return None
     out: dict[str, Any] = {"shape": list(y.shape), "features": int(y.shape[-1]) if y.dim() else 1}
@@ -633,6 +634,10 @@ def _output_form(y: torch.Tensor | None) -> dict[str, Any] | None:
             v = y.detach().double().reshape(-1, y.shape[-1])
             rows = (v.min(1).values >= 0) & (v.max(1).values <= 1) & ((v.sum(1) - 1).abs() < 1e-3)
             out["probability_rows"] = float(rows.double().mean())
+    elif y.is_floating_point() and y.dim() >= 1 and y.shape[-1] == 1 and y.numel():
+        with torch.no_grad():
+            v = y.detach().double()
+            out["probability_rows"] = float(((v >= 0) & (v <= 1)).double().mean())
     return out
 
 

@@ -149,3 +149,65 @@ def test_thresholds_from_pyproject(tmp_path):
 
     (tmp_path / "pyproject.toml").write_text("[tool.archwise]\nfail-on = 'warning'\n[tool.archwise.diagnose]\nflat_loss = 0.5\n")
     assert load_config(start=tmp_path).fail_on.value == "warning"
+
+
+# ---- the round-4 rules (each from a blind realistic case it missed; see tests/train/realistic.py) -----
+
+def test_a_nan_after_the_loss_blew_up_is_the_learning_rate_and_after_a_steady_fall_the_data():
+    blown = [1.0, 3.0, 50.0, 4e3, 2e6, 3e9] + [float("nan")] * 30
+    d = diagnose(record(blown, every=1000))[0]
+    assert d.problem == "non_finite" and d.prescriptions[0].action == "lower_learning_rate"
+    assert d.evidence["loss_growth_before"] == pytest.approx(3e9)
+    steady = [1.0 * 0.9 ** i for i in range(6)] + [float("nan")] * 30   # log(0) after a clean fall
+    d = diagnose(record(steady, [[0.5, 0.5]] * 40, every=1))[0]                # gradients steady before it
+    assert d.problem == "non_finite" and d.prescriptions[0].action == "check_data_and_loss"
+
+
+def _binary(losses, acc, probability_rows=1.0):
+    rec = record(losses, epochs=epochs_from([losses[-1]] * 5, [losses[-1]] * 5, [acc] * 5, [acc] * 5))
+    rec.meta["output"] = {"features": 1, "probability_rows": probability_rows}
+    return rec
+
+
+def test_a_sigmoid_into_bce_with_logits_sits_on_its_floor():
+    floor = math.log(1 + 1 / math.e)
+    stuck = [floor + 0.15 + 0.5 * math.exp(-i / 40) for i in range(400)]
+    assert diagnose(_binary(stuck, 0.99))[0].problem == "probabilities_into_logit_loss"
+    # the same outputs into BCELoss (right) go far below 0.313 once accurate; logits are not in [0, 1]
+    assert "probabilities_into_logit_loss" not in problems(_binary([0.05 + 0.6 * math.exp(-i / 40)
+                                                                   for i in range(400)], 0.99))
+    assert "probabilities_into_logit_loss" not in problems(_binary(stuck, 0.99, probability_rows=0.5))
+    assert "probabilities_into_logit_loss" not in problems(_binary(stuck, 0.7))   # an inaccurate model: no claim
+
+
+def _regression(losses):
+    rec = record(losses)
+    rec.meta["output"] = {"features": 1}
+    return rec
+
+
+def test_unscaled_targets_also_when_the_loss_fell_but_ends_in_the_thousands():
+    fell_far = [7e3 + 1.1e5 * math.exp(-i / 30) for i in range(400)]            # 1.2e5 → 7e3: 94 % lower
+    assert diagnose(_regression(fell_far))[0].problem == "unscaled_targets"
+    assert "unscaled_targets" not in problems(_regression([0.5 + 300 * math.exp(-i / 30) for i in range(400)]))
+
+
+def test_weight_decay_that_wins_after_an_early_fall():
+    losses = [0.65 + 0.8 * math.exp(-i / 10) for i in range(400)]                 # falls early, then flat
+    rec = record(noisy(losses, 0.02), [[0.1, 0.1]] * 40)
+    rec.meta["optimizer"] = {"type": "SGD", "lr": 0.05, "weight_decay": 0.3}
+    for i, s in enumerate(rec.sampled()):
+        s.weight_norm = [5.0 * 0.95 ** i, 1.0 * 0.95 ** i]                      # shrinking to 14 %
+    d = diagnose(rec)[0]
+    assert d.problem == "weight_decay_too_high" and d.evidence["second_half_progress"] < 0.05
+    for s in rec.sampled():
+        s.weight_norm = [5.0, 1.0]
+    assert "weight_decay_too_high" not in problems(rec)
+
+
+def test_an_update_as_large_as_the_weights_warns_even_while_the_loss_falls():
+    rec = record(noisy(decaying(), 0.05), [[0.5, 0.5]] * 40)
+    rec.sampled()[0].update_ratio = [1.3, 1e-3]
+    assert problems(rec)["exploding_gradients"] == "warning"
+    rec.sampled()[0].update_ratio = [0.3, 1e-3]
+    assert problems(rec)["exploding_gradients"] == "info"                        # large, but the gate holds

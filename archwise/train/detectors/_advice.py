@@ -9,7 +9,7 @@ from ..record import TrainingRecord
 from ._signals import NORM_TYPES, Signals
 
 __all__ = ["check_initialization", "lower_learning_rate", "clip_gradients", "normalize_inputs", "add_normalization",
-           "weighted_depth", "uses_saturating", "layer_scheme", "init_gaps", "first_layer_hit", "by_evidence", "unit_severity",
+           "weighted_depth", "uses_saturating", "layer_scheme", "init_gaps", "far_off_init", "first_layer_hit", "by_evidence", "unit_severity",
            "frozen_words"]
 
 
@@ -69,6 +69,22 @@ def _init_gaps(record: TrainingRecord) -> list[str]:
             notes.append(f"{layer.name}.weight_hh stretches the hidden state up to {fmt(gain)}× per step ({effect}; "
                          "an orthogonal init keeps it at 1)")
     return notes
+
+
+def far_off_init(record: TrainingRecord, names: set) -> str | None:
+    """Words for the first of the layers ``names`` whose init is far off its scheme (std more than 5×
+    off He's or Xavier's, or a ``weight_hh`` stretching the hidden state over 4× a step), else None: direct
+    evidence of why the units they feed are dead or saturated."""
+    for i, layer in enumerate(record.layers):
+        if layer.name not in names or layer.type in NORM_TYPES:
+            continue
+        if layer.hh_gain is not None and layer.hh_gain > 2 * HH_HIGH:
+            return f"{layer.name}.weight_hh stretches the hidden state {fmt(layer.hh_gain)}× a step"
+        if layer.weight_std and layer.fan_in and layer.fan_out:
+            ideal = _ideal_std(layer_scheme(record, i), layer.fan_in, layer.fan_out)
+            if not ideal / 5 <= layer.weight_std <= 5 * ideal:
+                return f"{layer.name} started with weight std {fmt(layer.weight_std)}, {fmt(layer.weight_std / ideal)}× its usual init's"
+    return None
 
 
 def _bias_gaps(record: TrainingRecord) -> list[str]:
@@ -175,6 +191,9 @@ def unit_severity(record: TrainingRecord, sig: Signals, hits: list, severe_at: f
     severe = [a.name for a, f in hits if f >= severe_at]
     if severe and severity != Severity.WARNING:
         severity, gate = Severity.WARNING, f"; {', '.join(severe)} {severe_words}"
+    far = far_off_init(record, {a.after for a, _ in hits})
+    if far and severity != Severity.WARNING:
+        severity, gate = Severity.WARNING, f"; {far}, a cause the falling loss does not undo"
     unscaled = sig.inputs_unscaled() and first_layer_hit(record, [a.name for a, _ in hits])
     if unscaled:
         std, top = sig.input_scale()

@@ -17,7 +17,8 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     if not hits:
         return None
     window = record.meta.get("window", 1) * record.every
-    names = ", ".join(f"{label(a.name, a.type)} {pct(f)}" for a, f in hits)
+    names = ", ".join(f"{label(a.name, a.type)} {pct(f)}" for a, f in hits[:6]) + (
+        f" and {len(hits) - 6} more" if len(hits) > 6 else "")
     evidence = {"modules": {a.name: f for a, f in hits}, "window_steps": window, "loss_drop": sig.drop}
     severity, gate, unscaled = unit_severity(record, sig, hits, cfg.severe_dead,
                                              f"lost at least {pct(cfg.severe_dead)} of its units, too many to leave "

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import statistics
 
-from ..diagnosis import DiagnoseConfig, Diagnosis, fmt
+from ..diagnosis import DiagnoseConfig, Diagnosis, Severity, fmt
 from ..record import TrainingRecord
 from ._advice import check_initialization, clip_gradients, frozen_words, lower_learning_rate, normalize_inputs
 from ._signals import Signals
@@ -51,7 +51,12 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     evidence.update(max_grad_norm=peak, max_grad_layer=layer, max_grad_step=at.step, early_median_grad_norm=early,
                     growth=growth, loss_drop=sig.drop)
     severity, gate = sig.gate()
-    gate = (gate if sig.improving_well else
+    replaced = "max_update_ratio" in evidence and top_ratio >= cfg.severe_update
+    if replaced and severity.rank < Severity.WARNING.rank:
+        # one step that moved a layer by as much as its weights is the learning rate, whatever the loss did after
+        severity, gate = Severity.WARNING, (f"; one update moved {fmt(top_ratio)}× the layer's own weights, a step no "
+                                            "falling loss makes sound")
+    gate = (gate if sig.improving_well or replaced else
             "" if sig.drop is None else f"; the loss fell only {fmt(100 * sig.drop)}%" if sig.drop >= 0 else
             f"; the loss rose {fmt(-100 * sig.drop)}%")
     summary = "; ".join(reasons) + gate

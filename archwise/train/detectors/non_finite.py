@@ -47,11 +47,21 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
         evidence["skipped_steps"] = len(skipped)
         parts.append(f"the GradScaler skipped {len(skipped)} of {len(record.steps)} steps for inf/NaN gradients")
     growth = _growth_before(sig)
-    why = f" (the gradient norm grew {fmt(growth)}× before it)" if growth and growth > 10 else ""
-    # no build-up: gradients sampled and steady before it, or no finite loss at all; a bad value or a bad
-    # operation, not a learning rate
+    loss_growth, update = _loss_growth_before(sig), _largest_update_before(sig, first_sample)
+    why = (f" (the gradient norm grew {fmt(growth)}× before it)" if growth and growth > 10 else
+           f" (the loss grew {fmt(loss_growth)}× before it)" if loss_growth and loss_growth >= 100 else
+           f" (an update moved {fmt(update)} of a layer's weights before it)"
+           if update and update >= cfg.severe_update else "")
+    # no build-up: gradients sampled and steady before it, the loss not blowing up and no huge update, or no
+    # finite loss at all; a bad value or a bad operation, not a learning rate
+    if loss_growth:
+        evidence["loss_growth_before"] = loss_growth
+    if update:
+        evidence["largest_update_before"] = update
     never_finite = bool(sig.nonfinite_steps) and not any(step < sig.nonfinite_steps[0] for step in sig.steps)
-    no_buildup = (growth <= 10 if growth is not None else bool(sig.samples)) or never_finite
+    steady = growth <= 10 if growth is not None else bool(sig.samples)
+    no_buildup = never_finite or (steady and not (loss_growth and loss_growth >= 100)
+                                  and not (update and update >= cfg.severe_update))
     data = Prescription("check_data_and_loss", "check the inputs, targets and loss for NaN/inf: log or division by "
                         "zero, an unguarded sqrt, fp16 overflow (use bf16 or a GradScaler)"
                         + (" — the gradients did not grow before it, so a too-large step is not the cause"
@@ -71,3 +81,22 @@ def _growth_before(sig: Signals) -> float | None:
     if len(totals) < 2 or totals[0] <= 0:
         return None
     return max(totals) / totals[0]
+
+
+def _loss_growth_before(sig: Signals) -> float | None:
+    """How many times the largest finite loss before the first non-finite one exceeds the first loss."""
+    if not sig.nonfinite_steps:
+        return None
+    before = [loss for step, loss in zip(sig.steps, sig.losses) if step < sig.nonfinite_steps[0]]
+    if len(before) < 2 or before[0] <= 0:
+        return None
+    return max(before) / before[0]
+
+
+def _largest_update_before(sig: Signals, first_bad_sample: int | None) -> float | None:
+    """The largest finite update-to-weight ratio sampled before anything went non-finite."""
+    limit = min([s for s in (first_bad_sample, sig.nonfinite_steps[0] if sig.nonfinite_steps else None)
+                 if s is not None], default=None)
+    ratios = [r for s in sig.samples if limit is None or s.step < limit
+              for r in (s.update_ratio or []) if r is not None and math.isfinite(r)]
+    return max(ratios, default=None)

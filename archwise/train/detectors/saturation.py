@@ -21,7 +21,8 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     if not hits:
         return None
     at = record.meta.get("saturation_at", 5.0)
-    names = ", ".join(f"{label(a.name, a.type)} {pct(f)}" for a, f in hits)
+    names = ", ".join(f"{label(a.name, a.type)} {pct(f)}" for a, f in hits[:6]) + (
+        f" and {len(hits) - 6} more" if len(hits) > 6 else "")
     evidence = {"modules": {a.name: f for a, f in hits}, "threshold": at, "loss_drop": sig.drop}
     severity, gate, unscaled = unit_severity(record, sig, hits, cfg.severe_saturated,
                                              f"at least {pct(cfg.severe_saturated)} saturated, where its gradient is "

@@ -17,8 +17,11 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     # output's form, such as a Lightning metrics.csv, is not judged)
     if sig.head is None or out.get("features") != 1 or sig.classes is not None or record.meta.get("trivial_loss"):
         return None
-    if sig.head < cfg.unscaled_target_loss or (sig.drop or 0.0) >= 0.9:
-        return None  # starts near 1, or learned its way down regardless
+    if sig.head < cfg.unscaled_target_loss:
+        return None  # starts near 1
+    if (sig.drop or 0.0) >= 0.9 and (sig.tail is None or sig.tail < cfg.unscaled_target_loss):
+        return None  # learned its way down to a loss of standardised size regardless
+    # (a loss that fell 90 % from 1e5 and still ends in the thousands is the targets' scale, not progress)
     severity = Severity.WARNING
     evidence = {"first_loss": sig.head, "last_loss": sig.tail, "drop": sig.drop}
     summary = (f"the loss started at {fmt(sig.head)} (at least {fmt(cfg.unscaled_target_loss)}) and ended at "

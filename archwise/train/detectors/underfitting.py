@@ -91,7 +91,7 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
                                  (raise_lr, lr_fix), (narrow is not None, capacity), (still_falling, longer_fix)],
                                 [capacity, Prescription("reduce_regularization", reg), lr_fix, longer_fix])
     summary = f"train and val both poor and close: {level}"
-    ceiling = _ceiling(record, cfg, evidence, params, still_falling, frozen, raise_lr, narrow)
+    ceiling = _ceiling(record, cfg, sig, evidence, params, still_falling, frozen, raise_lr, narrow)
     if ceiling:
         # a model with room to spare that stopped improving: the data's ceiling (label noise, features that do
         # not determine the label) more likely than too little capacity; noted, not warned
@@ -114,10 +114,15 @@ def bottleneck(record: TrainingRecord, classes: int | None) -> str | None:
     return f"{narrow.name} has {narrow.fan_out} output{'s' if narrow.fan_out != 1 else ''} for {classes} classes"
 
 
-def _ceiling(record: TrainingRecord, cfg: DiagnoseConfig, evidence: dict, params: int | None, still_falling: bool,
-             frozen: str | None, raise_lr: bool, narrow: str | None) -> str | None:
-    """Why this plateau is more likely the data's ceiling than too small a model, or None."""
-    if frozen or raise_lr or narrow:
+def _ceiling(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals, evidence: dict, params: int | None,
+             still_falling: bool, frozen: str | None, raise_lr: bool, narrow: str | None) -> str | None:
+    """Why this plateau is more likely the data's ceiling than too small a model, or None. Never when
+    the gradients vanish (the model cannot learn: not a ceiling) or the train metric is at chance (a
+    data set whose labels carry no signal at all is far rarer than a network that learned nothing)."""
+    if frozen or raise_lr or narrow or sig.vanishing:
+        return None
+    train_m, classes = evidence.get("train_metric"), sig.classes
+    if train_m is not None and classes and train_m <= 1 / classes + 0.1 * (1 - 1 / classes):
         return None
     train_m, val_m = evidence.get("train_metric"), evidence.get("val_metric")
     if train_m is not None and val_m is not None and val_m - train_m >= cfg.overfit_gap:

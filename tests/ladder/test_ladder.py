@@ -146,13 +146,19 @@ def test_resume_refuses_a_changed_configuration(tmp_path):
         ladder("wine", workers=1, resume=True)
 
 
-def test_process_pool_and_ray_give_the_same_numbers_as_one_process():
-    pytest.importorskip("ray")
+def test_a_process_pool_gives_the_same_numbers_as_one_process():
     inline = ladder("wine", workers=1, seeds=2)
     pool = ladder("wine", workers=2, seeds=2)
+    assert pool.executor == "local" and inline.executor == "inline"
+    assert _numbers(pool) == _numbers(inline)
+
+
+@pytest.mark.slow  # starting Ray's local cluster takes 15-30 s on 2 cores (the optional ray extra)
+def test_ray_gives_the_same_numbers_as_one_process():
+    pytest.importorskip("ray")
     ray_run = ladder("wine", workers=2, seeds=2, executor="ray")
-    assert pool.executor == "local" and ray_run.executor == "ray" and inline.executor == "inline"
-    assert _numbers(pool) == _numbers(inline) == _numbers(ray_run)
+    assert ray_run.executor == "ray"
+    assert _numbers(ray_run) == _numbers(ladder("wine", workers=1, seeds=2))
 
 
 def test_every_modality_runs_end_to_end():
@@ -235,6 +241,7 @@ def test_terminal_rendering_has_every_rung_and_verdict(cancer):
     assert f"recommended: {result.recommended}" in text
 
 
+@pytest.mark.slow  # ray start --head and a driver connecting to it: about 30 s on 2 cores
 def test_ray_on_an_existing_cluster_and_an_unreachable_one(monkeypatch):
     pytest.importorskip("ray")
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")  # a throwaway cluster: no token between it and this driver

@@ -136,7 +136,8 @@ class Monitor:
         self._layer_modules: list[nn.Module] = []
         self._flat: list[nn.Parameter] = []
         self._owner: list[int] = []
-        self._ranks: Ranks | None = None          # the process group, when more than one rank trains
+        self._ranks: Ranks | None = None          # the process group, while the ranks' numbers are combined
+        self._rank = 0                            # this process's rank (only rank 0 saves)
         self._shard: torch.Tensor | None = None   # per parameter: 1/copies when sharded, 0 when whole
         self._acts: list[tuple[str, nn.Module, str]] = []
         self._reset_state()
@@ -159,6 +160,7 @@ class Monitor:
         try:
             if not self.record.layers:
                 self._ranks = process_group()
+                self._rank = self._ranks.rank if self._ranks is not None else 0
                 self._describe()
             self._register()
         except BaseException:
@@ -174,12 +176,15 @@ class Monitor:
         """Remove every hook and copy pending losses to the record; safe to call twice.
 
         Under ``torch.distributed`` this combines the ranks' pending losses, so every rank must call it;
-        ``combine=False`` (an error path, where other ranks may not get here) keeps this rank's own.
+        ``combine=False`` (an error path, where other ranks may not get here) keeps this rank's own,
+        and from then on this rank combines nothing (``log_epoch`` and ``diagnose`` stay local).
         """
         self._remove()
         self._attached = False
         if combine:
             self._sync()
+        else:
+            self._ranks = None
         self._flush_losses()
 
     def _remove(self) -> None:
@@ -688,7 +693,7 @@ class Monitor:
         """
         if self._ranks is None:
             self._flush_losses()
-        elif self._ranks.rank != 0:
+        if self._rank != 0:
             return Path(path)
         return self.record.save(path)
 

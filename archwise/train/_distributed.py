@@ -3,9 +3,8 @@ layers are called, and how each rank's numbers become one record.
 
 Wrappers are looked through: ``DistributedDataParallel`` and FSDP1's ``FullyShardedDataParallel``
 (``.module``), and ``torch.compile``'s ``OptimizedModule`` (``._orig_mod``; ``Module.compile()``
-compiles in place and is only noted). FSDP2's ``fully_shard``
-changes a module's class in place (``Linear`` becomes ``FSDPLinear``); the record names the class it
-had. Layer names lose the wrappers' parts (``module.``, ``_fsdp_wrapped_module.``, ``_orig_mod.``),
+compiles in place and is only noted). FSDP2's ``fully_shard`` changes a module's class in place
+(``Linear`` becomes ``FSDPLinear``); the record names the class it had. Layer names lose the wrappers' parts (``module.``, ``_fsdp_wrapped_module.``, ``_orig_mod.``),
 so a distributed or compiled run's record lines up with a plain run's.
 
 With a process group of more than one rank the Monitor takes training to be data parallel:
@@ -54,10 +53,10 @@ def unwrap(model: nn.Module) -> tuple[nn.Module, list[str]]:
     """The module the wrappers around ``model`` run, and the wrappers' names (outermost first)."""
     wrappers: list[str] = []
     while True:
-        compiled = _class("torch._dynamo.eval_frame", "OptimizedModule")
+        optimized = _class("torch._dynamo.eval_frame", "OptimizedModule")
         ddp = _class("torch.nn.parallel", "DistributedDataParallel")
         fsdp1 = _fsdp1()
-        if compiled is not None and isinstance(model, compiled):
+        if optimized is not None and isinstance(model, optimized):
             inner = model._orig_mod
         elif (ddp is not None and isinstance(model, ddp)) or (fsdp1 is not None and isinstance(model, fsdp1)):
             inner = model.module
@@ -149,8 +148,8 @@ class Ranks:
         backend = str(torch.distributed.get_backend())
         # NCCL reduces CUDA tensors only; gloo (and the rest) take CPU tensors
         self.device = torch.device("cuda", torch.cuda.current_device()) if "nccl" in backend else torch.device("cpu")
-        # the last reduction's tensors stay referenced here, so a backend's worker thread never frees
-        # their Python objects (which would need the GIL) when it drops the finished work
+        # the last reduction's tensors stay referenced here (a precaution): a backend's worker thread
+        # dropping the finished work then never frees their Python objects, which needs the GIL
         self._held: tuple[torch.Tensor, ...] = ()
 
     def shard_weights(self, params: list[torch.Tensor], numels: list[int]) -> torch.Tensor | None:
@@ -191,7 +190,7 @@ class Ranks:
             joined = torch.cat(flat)
             torch.distributed.all_reduce(joined)
             self._held = (check, joined)
-            for key, piece, t in zip(keys, joined.cpu().split([t.numel() for t in flat]), flat):
+            for key, piece in zip(keys, joined.cpu().split([t.numel() for t in flat])):
                 out[key] = piece.reshape(parts[key].shape)
         return out, float(check[4])
 

@@ -30,12 +30,22 @@ is not synchronised every step. Steps that a ``GradScaler`` skipped (pass ``scal
 optimizer step, record no gradient statistics and are marked ``skipped``. With gradient
 accumulation the statistics are those of the accumulated gradient the optimizer steps with.
 
+Under ``torch.distributed`` (DDP, FSDP2's ``fully_shard``, FSDP1 with ``use_orig_params=True``) the
+monitor hooks the wrapped model's own modules and names layers as an unwrapped run would; sharded
+norms are taken whole, losses, step times and epoch values averaged over ranks and activation
+statistics combined, on sampled steps, at ``log_epoch`` and when ``with mon:`` ends (see
+:mod:`archwise.train._distributed`). Every rank then holds the same record; :meth:`Monitor.save`
+writes it on rank 0 only. A ``torch.compile``'d model is monitored through its ``_orig_mod`` (the
+activation modules' hooks are compiled with it); ``functional=True`` is refused for it, since under
+the dispatch mode dynamo runs the model uncompiled (and never compiles a first call made under it).
+
 The monitor never changes training: it consumes no random numbers, changes no tensor, flag or
 optimizer setting, and removes every hook on exit, also when the loop raises.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from collections.abc import Iterable
@@ -46,6 +56,8 @@ import torch
 from torch import nn
 
 from ..errors import ArchwiseError
+from ._distributed import (Ranks, check_wrapped, clean_name, compiled, full, full_view, local, merge_scale,
+                           process_group, scale_parts, type_name, unwrap)
 from .record import ActivationInfo, EpochRecord, LayerInfo, StepRecord, TrainingRecord
 
 __all__ = ["Monitor", "RELU_FAMILY", "SATURATING"]
@@ -77,7 +89,10 @@ class Monitor:
             detectors judge progress against it. Without it a classifier's is taken as log C.
         functional: also watch activations called as functions (``F.relu``, ``torch.tanh``, the
             ReLU inside ``nn.TransformerEncoderLayer``), through a dispatch mode on sampled forwards;
-            ``False`` watches activation modules only.
+            ``False`` watches activation modules only (required for a ``torch.compile``'d model).
+
+    Under ``torch.distributed`` call :meth:`step`, :meth:`log_epoch` and leave ``with mon:`` on every
+    rank (they combine the ranks' numbers); :meth:`save` and :meth:`diagnose` may be called on any.
     """
 
     def __init__(self, model: nn.Module, optimizer: torch.optim.Optimizer | None = None, every: int = 10, *,
@@ -92,6 +107,12 @@ class Monitor:
             if not isinstance(optimizer, torch.optim.Optimizer):
                 raise ArchwiseError(f"Monitor expects a torch.optim.Optimizer or None; found {type(optimizer).__name__}")
         check_every(every)
+        check_wrapped(model)
+        if functional and compiled(model):
+            raise ArchwiseError("Monitor(functional=True) cannot watch a torch.compile'd model: under its dispatch "
+                                "mode dynamo runs the model uncompiled; pass functional=False to watch activation "
+                                "modules only (their hooks are compiled with the model), or monitor the uncompiled "
+                                "model")
         if not isinstance(window, int) or window < 1:
             raise ArchwiseError(f"window must be a whole number ≥ 1 (samples); found {window!r}")
         self.model = model
@@ -112,8 +133,12 @@ class Monitor:
         self._handles: list[Any] = []
         self._attached = False
         self._layers: list[tuple[str, list[nn.Parameter]]] = []
+        self._layer_modules: list[nn.Module] = []
         self._flat: list[nn.Parameter] = []
         self._owner: list[int] = []
+        self._ranks: Ranks | None = None          # the process group, while the ranks' numbers are combined
+        self._rank = 0                            # this process's rank (only rank 0 saves)
+        self._shard: torch.Tensor | None = None   # per parameter: 1/copies when sharded, 0 when whole
         self._acts: list[tuple[str, nn.Module, str]] = []
         self._reset_state()
 
@@ -123,8 +148,9 @@ class Monitor:
         self.attach()
         return self
 
-    def __exit__(self, *exc: object) -> bool:
-        self.detach()
+    def __exit__(self, exc_type: object, *exc: object) -> bool:
+        # after an error other ranks may never reach the end of their block: combine nothing then
+        self.detach(combine=exc_type is None)
         return False
 
     def attach(self) -> Monitor:
@@ -133,6 +159,8 @@ class Monitor:
             raise ArchwiseError("this Monitor is already attached; use one `with mon:` block, or call detach() first")
         try:
             if not self.record.layers:
+                self._ranks = process_group()
+                self._rank = self._ranks.rank if self._ranks is not None else 0
                 self._describe()
             self._register()
         except BaseException:
@@ -144,10 +172,19 @@ class Monitor:
         self._t_step = now
         return self
 
-    def detach(self) -> None:
-        """Remove every hook and copy pending losses to the record; safe to call twice."""
+    def detach(self, *, combine: bool = True) -> None:
+        """Remove every hook and copy pending losses to the record; safe to call twice.
+
+        Under ``torch.distributed`` this combines the ranks' pending losses, so every rank must call it;
+        ``combine=False`` (an error path, where other ranks may not get here) keeps this rank's own,
+        and from then on this rank combines nothing (``log_epoch`` and ``diagnose`` stay local).
+        """
         self._remove()
         self._attached = False
+        if combine:
+            self._sync()
+        else:
+            self._ranks = None
         self._flush_losses()
 
     def _remove(self) -> None:
@@ -161,7 +198,8 @@ class Monitor:
         self._opt_steps = 0
         self._due = True                  # the next optimizer step is sampled
         self._next_due = 0
-        self._pending_losses: list[tuple[StepRecord, Any]] = []
+        self._pending_losses: list[tuple[StepRecord, Any]] = []   # (distributed: every step since the last sync)
+        self._first_unsynced = False      # the first batch's scale is this rank's only
         self._sample: dict[str, Any] = {}
         self._snapshot: list[torch.Tensor] | None = None
         self._active: list[deque] = []
@@ -183,49 +221,47 @@ class Monitor:
     # ---- describing the model -------------------------------------------------------------------
 
     def _describe(self) -> None:
-        layers, infos = [], []
-        for name, module in self.model.named_modules():
-            params = [p for p in module.parameters(recurse=False) if p.requires_grad]
-            if not params:
-                continue
-            label = name or "(root)"
-            layers.append((label, params))
-            weight = getattr(module, "weight", None)
-            bias = getattr(module, "bias", None)
-            info = LayerInfo(label, type(module).__name__, sum(p.numel() for p in params))
-            with torch.no_grad():
-                if isinstance(weight, torch.Tensor) and weight.dim() >= 2 and weight.device.type != "meta":
-                    info.fan_out = int(weight.shape[0])
-                    info.fan_in = int(weight[0].numel())
-                    info.weight_std = float(weight.detach().float().std())
-                if isinstance(bias, torch.Tensor) and bias.numel() and bias.device.type != "meta":
-                    info.bias_mean = float(bias.detach().float().mean())
-                if isinstance(module, nn.RNNBase):
-                    _describe_recurrent(module, info)
-            infos.append(info)
+        inner, wrappers = unwrap(self.model)
+        with torch.no_grad(), full_view(self.model):   # FSDP1's parameters whole, for their shapes and spread
+            modules = [(clean_name(name) or "(root)", module) for name, module in inner.named_modules()]
+            layers, infos, layer_modules = [], [], []
+            for label, module in modules:
+                params = [p for p in module.parameters(recurse=False) if p.requires_grad]
+                if not params:
+                    continue
+                layers.append((label, params))
+                layer_modules.append(module)
+                infos.append(_layer_info(label, module, params))
+            numels = [p.numel() for _, params in layers for p in params]
+            self.record.meta = {"every": self.every, "window": self.window, "saturation_at": self.saturation_at,
+                                "model": type_name(inner),
+                                "params": sum(p.numel() for p in inner.parameters()),
+                                "trainable_params": sum(p.numel() for p in inner.parameters() if p.requires_grad),
+                                "dropout": [float(m.p) for m in inner.modules()
+                                            if isinstance(m, nn.modules.dropout._DropoutNd)],
+                                "norm_layers": sum(isinstance(m, (nn.modules.batchnorm._NormBase, nn.LayerNorm,
+                                                                  nn.GroupNorm)) for m in inner.modules()),
+                                "n_train": self._n_train, "scaler": self.scaler is not None,
+                                "trivial_loss": self.trivial_loss}
         acts, act_infos, last_weighted = [], [], None
-        for name, module in self.model.named_modules():
+        for label, module in modules:
             if any(p.requires_grad for p in module.parameters(recurse=False)):
-                last_weighted = name or "(root)"
+                last_weighted = label
             kind = "relu" if isinstance(module, RELU_FAMILY) else "saturating" if isinstance(module, SATURATING) else None
             if kind:
-                acts.append((name or "(root)", module, kind))
-                act_infos.append(ActivationInfo(name or "(root)", type(module).__name__, kind, last_weighted))
-        self._layers, self._acts = layers, acts
+                acts.append((label, module, kind))
+                act_infos.append(ActivationInfo(label, type_name(module), kind, last_weighted))
+        self._layers, self._layer_modules, self._acts = layers, layer_modules, acts
         self._flat = [p for _, params in layers for p in params]            # every watched parameter, in order
         self._owner = [i for i, (_, params) in enumerate(layers) for _ in params]   # ... and its layer's index
+        if self._ranks is not None:
+            self._shard = self._ranks.shard_weights(self._flat, numels)
         self._active = [deque(maxlen=self.window) for _ in acts]
         self._sat = [[0.0, 0.0] for _ in acts]
         self.record.layers, self.record.activations = infos, act_infos
-        self.record.meta = {"every": self.every, "window": self.window, "saturation_at": self.saturation_at,
-                            "model": type(self.model).__name__,
-                            "params": sum(p.numel() for p in self.model.parameters()),
-                            "trainable_params": sum(p.numel() for p in self.model.parameters() if p.requires_grad),
-                            "dropout": [float(m.p) for m in self.model.modules() if isinstance(m, nn.modules.dropout._DropoutNd)],
-                            "norm_layers": sum(isinstance(m, (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm))
-                                               for m in self.model.modules()),
-                            "n_train": self._n_train, "scaler": self.scaler is not None,
-                            "trivial_loss": self.trivial_loss}
+        if wrappers or self._ranks is not None:
+            self.record.meta["wrappers"] = wrappers
+            self.record.meta["world_size"] = self._ranks.world if self._ranks is not None else 1
         if self.optimizer is not None:
             group = self.optimizer.param_groups[0]
             self.record.meta["optimizer"] = {
@@ -235,8 +271,13 @@ class Monitor:
 
     def _register(self) -> None:
         m = self.model
-        self._handles.append(m.register_forward_pre_hook(self._on_forward_start))
-        self._handles.append(m.register_forward_hook(self._on_forward_end))
+        start, end = self._on_forward_start, self._on_forward_end
+        if getattr(m, "_compiled_call_impl", None) is not None:
+            # model.compile() compiles the root's hooks with its forward: run ours (clocks, the first
+            # batch's scale) outside the graph instead of breaking it inside
+            start, end = torch._dynamo.disable(start), torch._dynamo.disable(end)
+        self._handles.append(m.register_forward_pre_hook(start))
+        self._handles.append(m.register_forward_hook(end))
         for index, (_, module, kind) in enumerate(self._acts):
             if module is None:
                 continue  # a functional activation: the spy sees it
@@ -258,6 +299,7 @@ class Monitor:
             self._times["data"] += max(0.0, now - self._t_mark)
             if "input" not in self.record.meta:
                 self.record.meta["input"] = _tensor_scale(_first_tensor(args))
+                self._first_unsynced = self._ranks is not None
             if self.functional and self._due and self._spy is None:
                 from ._functional import ActivationSpy
 
@@ -268,8 +310,7 @@ class Monitor:
                     if act is not None:
                         self._spy_handles += [act.register_forward_pre_hook(self._enter_act),
                                               act.register_forward_hook(self._leave_act)]
-                for label, _ in self._layers:
-                    layer = self.model if label == "(root)" else self.model.get_submodule(label)
+                for (label, _), layer in zip(self._layers, self._layer_modules):
                     self._spy_handles.append(layer.register_forward_pre_hook(self._weighted_runs(label)))
                 self._spy = ActivationSpy(self._functional_seen, lambda: self._in_act > 0)
                 self._spy.__enter__()
@@ -377,7 +418,7 @@ class Monitor:
         self._sample.update(self._gradient_stats())
         if self.update_ratio:
             with torch.no_grad():
-                self._snapshot = [p.detach().clone() for p in self._flat]
+                self._snapshot = [local(p.detach()).clone() for p in self._flat]
 
     def after_optimizer_step(self) -> None:
         """Weights are updated: finish the sample with the update ratio."""
@@ -389,30 +430,48 @@ class Monitor:
         self._opt_steps += 1
         if self._due and self._layers:
             if self._snapshot is not None:
-                self._sample["update_ratio"] = self._update_ratios(self._snapshot, self._sample.get("weight_norm"))
-                self._snapshot = None
+                with torch.no_grad():
+                    before, self._snapshot = self._snapshot, None
+                    # the snapshot is thrown away: reuse it for the difference
+                    torch._foreach_sub_(before, [local(p.detach()) for p in self._flat])
+                    self._sample["delta_sq"] = self._layer_squares(_norms(before), range(len(before)))
             self._sample["taken"] = True
 
     def _gradient_stats(self) -> dict[str, Any]:
-        flat, owner = self._flat, self._owner
+        """Per layer the weights' and gradients' sums of squares (this rank's shares; roots come at the
+        step), and how many of its tensors have a gradient."""
+        flat = [local(p.detach()) for p in self._flat]
         with torch.no_grad():
-            weights = _per_layer(_norms([p.detach() for p in flat]), owner, len(self._layers))
-            present = [(p.grad, i) for p, i in zip(flat, owner) if p.grad is not None]
-            grads = _per_layer(_norms([g for g, _ in present]), [i for _, i in present], len(self._layers)) \
-                if present else None
-        has_grad = sorted({i for _, i in present})
-        return {"weight_norm": weights, "grad_norm": grads, "has_grad": has_grad}
+            present = [(local(p.grad), i) for i, p in enumerate(self._flat) if p.grad is not None]
+            has_grad = torch.zeros(len(self._layers), dtype=torch.float64)
+            has_grad.index_add_(0, torch.tensor([self._owner[i] for _, i in present], dtype=torch.long),
+                                torch.ones(len(present), dtype=torch.float64))
+            return {"weight_sq": self._layer_squares(_norms(flat), range(len(flat))),
+                    "grad_sq": self._layer_squares(_norms([g for g, _ in present]), [i for _, i in present]),
+                    "has_grad": has_grad}
 
-    def _update_ratios(self, before: list[torch.Tensor], old: torch.Tensor | None) -> Any:
-        flat, owner = [p.detach() for p in self._flat], self._owner
-        with torch.no_grad():
-            if old is None:                  # the weight norms taken with the snapshot are the "before" norms
-                old = _per_layer(_norms(before), owner, len(self._layers))
-            torch._foreach_sub_(before, flat)  # the snapshot is thrown away: reuse it for the difference
-            delta = _per_layer(_norms(before), owner, len(self._layers))
-            # a layer whose weights were all zero (a learned position table or a bias started at 0) has no
-            # ratio: any step over a zero norm reads as infinite growth
-            return torch.where(old > 0, delta / old.clamp_min(torch.finfo(old.dtype).tiny), torch.nan)
+    def _layer_squares(self, norms: list[torch.Tensor],
+                       index: Iterable[int]) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Each layer's sum of squares from its tensors' norms (``index``: which watched tensors), in
+        float64 so that large layers do not overflow (float32 where the device has none, such as MPS):
+        the part held whole on this rank, and the sharded part the ranks add (``None`` without shards)."""
+        n_layers = len(self._layers)
+        index = list(index)
+        if not norms:
+            zeros = torch.zeros(n_layers, dtype=torch.float64)
+            return zeros, (None if self._shard is None else zeros.clone())
+        device = norms[0].device
+        dtype = torch.float32 if device.type == "mps" else torch.float64
+        squares = torch.stack([n.to(device=device, dtype=dtype) for n in norms]) ** 2
+        owner = torch.tensor([self._owner[i] for i in index], device=device)
+        if self._shard is None:
+            return torch.zeros(n_layers, device=device, dtype=dtype).index_add_(0, owner, squares), None
+        share = self._shard[index].to(device=device, dtype=dtype)
+        whole = torch.zeros(n_layers, device=device, dtype=dtype)
+        shard = torch.zeros(n_layers, device=device, dtype=dtype)
+        whole.index_add_(0, owner, torch.where(share == 0, squares, 0))
+        shard.index_add_(0, owner, torch.where(share > 0, squares * share, 0))
+        return whole, shard
 
     # ---- the loop's calls -----------------------------------------------------------------------
 
@@ -431,18 +490,11 @@ class Monitor:
                 self._sample["taken"] = True
             self._opt_steps += 1
         rec = StepRecord(step=self._n, opt_step=self._opt_steps)
-        if loss is not None:
-            if isinstance(loss, torch.Tensor):
-                if loss.numel() != 1:
-                    raise ArchwiseError(f"Monitor.step expects a scalar loss; found a tensor of shape "
-                                        f"{tuple(loss.shape)}; pass loss.mean() or the reduced loss")
-                self._pending_losses.append((rec, loss.detach().reshape(())))
-            else:
-                try:
-                    rec.loss = float(loss)
-                except (TypeError, ValueError):
-                    raise ArchwiseError(f"Monitor.step expects a scalar loss (tensor or number); found "
-                                        f"{type(loss).__name__}") from None
+        value = _loss_value(loss)
+        if isinstance(value, torch.Tensor) or self._ranks is not None:
+            self._pending_losses.append((rec, value))   # copied to the host (and combined) at the next sync
+        else:
+            rec.loss = value
         if self.optimizer is not None and self.optimizer.param_groups:
             rec.lr = _float(self.optimizer.param_groups[0].get("lr"))
         if self.scaler is not None:
@@ -456,11 +508,11 @@ class Monitor:
         total = now - self._t_step
         rec.time = {"total": total, **spent}
         sample_taken = self._sample.get("taken", False)
-        if sample_taken and not rec.skipped:
-            self._finish_sample(rec)
         self.record.steps.append(rec)
         if sample_taken:
-            self._flush_losses()
+            sums = self._sync(self._sample_parts())
+            if not rec.skipped:
+                self._finish_sample(rec, sums)
             self._sample = {}
             self._due = False
             self._next_due = self._opt_steps - 1 + self.every   # in optimizer steps (accumulation-proof)
@@ -474,30 +526,56 @@ class Monitor:
         self._t_step = end
         self._t_mark = end
 
-    def _finish_sample(self, rec: StepRecord) -> None:
+    def _sample_parts(self) -> dict[str, torch.Tensor]:
+        """What the ranks add up of this sample: sharded sums of squares, gradient counts, each ReLU's
+        units active on this rank's inputs, each saturating activation's (saturated, values) counts."""
         s = self._sample
-        grads = s.get("grad_norm")
-        values = [t.tolist() if isinstance(t, torch.Tensor) else t for t in
-                  (s.get("weight_norm"), grads, s.get("update_ratio"))]
-        rec.weight_norm, grad_list, ratios = values
-        rec.update_ratio = None if ratios is None else [None if r != r else r for r in ratios]  # NaN: no ratio
-        if grad_list is not None:
-            has = set(s.get("has_grad", []))
-            rec.grad_norm = [g if i in has else None for i, g in enumerate(grad_list)]
-        else:
-            rec.grad_norm = [None] * len(self._layers)
+        parts = {key: s[key][1] for key in ("weight_sq", "grad_sq", "delta_sq") if key in s and s[key][1] is not None}
+        if "has_grad" in s:
+            parts["has_grad"] = s["has_grad"]
+        for index, (_, _, kind) in enumerate(self._acts):
+            if kind == "relu" and s.get("active", {}).get(index):
+                masks = s["active"][index]
+                merged = masks[0]
+                for mask in masks[1:]:
+                    merged = merged | mask if mask.shape == merged.shape else merged
+                parts[f"active/{index}"] = merged
+            elif kind != "relu" and s.get("saturated", {}).get(index):
+                counts = s["saturated"][index]
+                saturated = torch.stack([c.to(torch.float64) for c, _ in counts]).sum()
+                values = saturated.new_tensor(float(sum(n for _, n in counts)))
+                parts[f"saturated/{index}"] = torch.stack([saturated, values])
+        return parts
+
+    def _finish_sample(self, rec: StepRecord, sums: dict[str, torch.Tensor]) -> None:
+        s = self._sample
+
+        def root(key: str) -> torch.Tensor | None:   # whole part + the ranks' sharded parts, square-rooted
+            if key not in s:
+                return None
+            whole, _ = s[key]
+            return (whole + sums[key].to(whole) if key in sums else whole).sqrt()
+
+        weights, grads, delta = root("weight_sq"), root("grad_sq"), root("delta_sq")
+        rec.weight_norm = None if weights is None else weights.tolist()
+        if delta is not None and weights is not None:
+            # a layer whose weights were all zero (a learned position table or a bias started at 0) has no
+            # ratio: any step over a zero norm reads as infinite growth
+            ratios = torch.where(weights > 0, delta / weights.clamp_min(torch.finfo(weights.dtype).tiny), torch.nan)
+            rec.update_ratio = [None if r != r else r for r in ratios.tolist()]   # NaN: no ratio
+        has = sums["has_grad"].tolist() if "has_grad" in sums else [0] * len(self._layers)
+        grad_list = grads.tolist() if grads is not None else [None] * len(self._layers)
+        rec.grad_norm = [g if h > 0 else None for g, h in zip(grad_list, has)]
         if self._acts:
             rec.dead, rec.saturated = [], []
             for index, (_, _, kind) in enumerate(self._acts):
                 if kind == "relu":
-                    masks = s.get("active", {}).get(index)
                     rec.saturated.append(None)
-                    if not masks:
+                    active = sums.get(f"active/{index}")
+                    if active is None:
                         rec.dead.append(None)
                         continue
-                    merged = masks[0]
-                    for mask in masks[1:]:
-                        merged = merged | mask if mask.shape == merged.shape else merged
+                    merged = active > 0                       # active on any rank
                     ring = self._active[index]
                     if ring and ring[-1].shape != merged.shape:
                         ring.clear()
@@ -508,25 +586,66 @@ class Monitor:
                     rec.dead.append(1.0 - float(ever.float().mean()))
                 else:
                     rec.dead.append(None)
-                    parts = s.get("saturated", {}).get(index)
-                    if not parts:
-                        rec.saturated.append(None)
-                        continue
-                    count = sum(float(c) for c, _ in parts)
-                    rec.saturated.append(count / sum(n for _, n in parts))
+                    counts = sums.get(f"saturated/{index}")
+                    rec.saturated.append(None if counts is None else float(counts[0]) / float(counts[1]))
+
+    def _sync(self, parts: dict[str, torch.Tensor] | None = None) -> dict[str, torch.Tensor]:
+        """Combine what the ranks hold since the last sync (with one process: keep it as it is); every
+        rank calls this at the same points: sampled steps, ``log_epoch`` and the end of monitoring."""
+        parts = dict(parts or {})
+        if self._ranks is None:
+            self._flush_losses()
+            return parts
+        pending, self._pending_losses = self._pending_losses, []
+        if pending:
+            parts["~loss"] = torch.tensor([[0.0, 0.0] if v is None else [1.0, 0.0] for _, v in pending],
+                                          dtype=torch.float64)
+            values = [v.float() if isinstance(v, torch.Tensor) else torch.tensor(float(v)) for _, v in pending
+                      if v is not None]
+            if values:
+                parts["~loss"][parts["~loss"][:, 0] > 0, 1] = torch.stack([v.cpu() for v in values]).double()
+            parts["~time"] = torch.tensor([[r.time.get(k, 0.0) for k in ("total", *_PHASES)] for r, _ in pending],
+                                          dtype=torch.float64)
+        first = self._first_unsynced
+        if first:
+            parts["~input"] = scale_parts(self.record.meta.get("input"))
+            parts["~output"] = scale_parts(self.record.meta.get("output"))
+        if not parts:
+            return parts
+        peak = (self.record.meta.get("input") or {}).get("absmax", -math.inf) if first else -math.inf
+        sums, peak = self._ranks.add(parts, peak)
+        world = self._ranks.world
+        if pending:
+            for (rec, _), (has, value), spent in zip(pending, sums["~loss"].tolist(), sums["~time"].tolist()):
+                rec.loss = value / has if has > 0 else None
+                rec.time = {k: t / world for k, t in zip(("total", *_PHASES), spent)}
+        if first:
+            self._first_unsynced = False
+            self.record.meta["input"] = merge_scale(self.record.meta.get("input"), sums["~input"], peak)
+            self.record.meta["output"] = merge_scale(self.record.meta.get("output"), sums["~output"])
+        return sums
 
     def _flush_losses(self) -> None:
-        if not self._pending_losses:
-            return
-        values = torch.stack([t.float() for _, t in self._pending_losses]).cpu().tolist()
-        for (rec, _), value in zip(self._pending_losses, values):
-            rec.loss = value
-        self._pending_losses.clear()
+        """Copy this rank's pending losses to the record as they are (tensors in one transfer)."""
+        pending, self._pending_losses = self._pending_losses, []
+        tensors = [(rec, v) for rec, v in pending if isinstance(v, torch.Tensor)]
+        if tensors:
+            values = torch.stack([t.float() for _, t in tensors]).cpu().tolist()
+            for (rec, _), value in zip(tensors, values):
+                rec.loss = value
+        for rec, value in pending:
+            if value is not None and not isinstance(value, torch.Tensor):
+                rec.loss = value
 
     def log_epoch(self, train_loss: float | None = None, val_loss: float | None = None,
                   train_metric: float | None = None, val_metric: float | None = None, *,
                   metric_higher_is_better: bool = True, **extra: float) -> None:
-        """Record one epoch's metrics (any may be left out); extra keyword values are kept as they are."""
+        """Record one epoch's metrics (any may be left out); extra keyword values are kept as they are.
+
+        Under ``torch.distributed`` every rank calls it with the same names and the record keeps each
+        value's mean over the ranks: pass each rank's value on its own equal share of the data (as
+        ``DistributedSampler`` splits it), or a value already global (the mean of equal values is that value).
+        """
         reserved = {"type", "epoch", "step", "extra"} & set(extra)
         if reserved:
             raise ArchwiseError(f"log_epoch: '{sorted(reserved)[0]}' is a name the record uses itself; pass the "
@@ -540,7 +659,10 @@ class Monitor:
                 values[key] = float(value.detach().float().item() if isinstance(value, torch.Tensor) else value)
             except (TypeError, ValueError):
                 raise ArchwiseError(f"log_epoch expects numbers; {key} is {type(value).__name__}") from None
-        self._flush_losses()
+        sums = self._sync({f"~epoch/{k}": torch.tensor([v], dtype=torch.float64) for k, v in values.items()}
+                          if self._ranks is not None else None)
+        if self._ranks is not None:
+            values = {k: float(sums[f"~epoch/{k}"][0]) / self._ranks.world for k in values}
         self.record.meta["metric_higher_is_better"] = bool(metric_higher_is_better)
         known = {k: values.pop(k) for k in ("train_loss", "val_loss", "train_metric", "val_metric") if k in values}
         self.record.epochs.append(EpochRecord(epoch=len(self.record.epochs), step=max(self._n - 1, 0), **known,
@@ -552,15 +674,27 @@ class Monitor:
     # ---- results --------------------------------------------------------------------------------
 
     def diagnose(self, config: Any = None, **thresholds: float) -> list:
-        """Run every detector over what was recorded so far; see :func:`archwise.train.diagnose`."""
+        """Run every detector over what was recorded so far; see :func:`archwise.train.diagnose`.
+
+        Under ``torch.distributed`` every rank gives the same answer; losses since the last sampled
+        step (or ``log_epoch``) are left out until the next one, or the end of ``with mon:``.
+        """
         from .detectors import diagnose
 
-        self._flush_losses()
+        if self._ranks is None:
+            self._flush_losses()
         return diagnose(self.record, config, **thresholds)
 
     def save(self, path: str | Path) -> Path:
-        """Write the record as JSON lines (see :mod:`archwise.train.record`)."""
-        self._flush_losses()
+        """Write the record as JSON lines (see :mod:`archwise.train.record`) and return its path.
+
+        Under ``torch.distributed`` only rank 0 writes (every rank holds the same record); the others
+        return the path without writing, so ``mon.save(path)`` may run on every rank.
+        """
+        if self._ranks is None:
+            self._flush_losses()
+        if self._rank != 0:
+            return Path(path)
         return self.record.save(path)
 
 
@@ -574,11 +708,11 @@ def _describe_recurrent(module: nn.RNNBase, info: LayerInfo) -> None:
     if not isinstance(ih, torch.Tensor) or ih.device.type == "meta":
         return
     info.fan_in, info.fan_out = int(ih.shape[1]), int(module.hidden_size)
-    info.weight_std = float(ih.detach().float().std())
+    info.weight_std = float(full(ih).detach().float().std())
     gains = []
     for name, p in module.named_parameters(recurse=False):
         if name.startswith("weight_hh") and p.dim() == 2 and p.shape[1] == module.hidden_size:  # no proj_size
-            for block in p.detach().double().split(p.shape[1]):   # (H, H) per gate
+            for block in full(p).detach().double().split(p.shape[1]):   # (H, H) per gate
                 sv = torch.linalg.svdvals(block)
                 gains += [float(sv.max()), float(sv.min())]
     if gains:
@@ -594,6 +728,39 @@ def _float(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+def _layer_info(label: str, module: nn.Module, params: list[nn.Parameter]) -> LayerInfo:
+    """A weighted layer as found: its size, fans, the spread of its weight and the mean of its bias
+    (a sharded DTensor is gathered whole first, a collective every rank makes in the same order)."""
+    info = LayerInfo(label, type_name(module), sum(p.numel() for p in params))
+    weight = getattr(module, "weight", None)
+    bias = getattr(module, "bias", None)
+    if isinstance(weight, torch.Tensor) and weight.dim() >= 2 and weight.device.type != "meta":
+        info.fan_out = int(weight.shape[0])
+        info.fan_in = math.prod(weight.shape[1:])
+        info.weight_std = float(full(weight).detach().float().std())
+    if isinstance(bias, torch.Tensor) and bias.numel() and bias.device.type != "meta":
+        info.bias_mean = float(full(bias).detach().float().mean())
+    if isinstance(module, nn.RNNBase):
+        _describe_recurrent(module, info)
+    return info
+
+
+def _loss_value(loss: Any) -> torch.Tensor | float | None:
+    """A step's loss as given: a detached scalar tensor (left on its device), a float, or ``None``."""
+    if loss is None:
+        return None
+    if isinstance(loss, torch.Tensor):
+        if loss.numel() != 1:
+            raise ArchwiseError(f"Monitor.step expects a scalar loss; found a tensor of shape {tuple(loss.shape)}; "
+                                "pass loss.mean() or the reduced loss")
+        return loss.detach().reshape(())
+    try:
+        return float(loss)
+    except (TypeError, ValueError):
+        raise ArchwiseError(f"Monitor.step expects a scalar loss (tensor or number); found "
+                            f"{type(loss).__name__}") from None
 
 
 def _first_tensor(output: Any) -> torch.Tensor | None:
@@ -674,19 +841,6 @@ def _scaled_norm(t: torch.Tensor) -> torch.Tensor:
     if not bool(torch.isfinite(top)) or float(top) == 0.0:
         return top if not bool(torch.isnan(values).any()) else top * float("nan")
     return top * torch.linalg.vector_norm(values / top.to(values.dtype)).double()
-
-
-def _per_layer(norms: Iterable[torch.Tensor], owner: list[int], n_layers: int) -> torch.Tensor:
-    """Each layer's norm from its tensors' norms (the root of the sum of squares), summed in float64
-    so that large layers do not overflow (float32 where the device has no float64, such as MPS)."""
-    norms = list(norms)
-    if not norms:
-        return torch.zeros(n_layers, dtype=torch.float64)
-    device = norms[0].device
-    dtype = torch.float32 if device.type == "mps" else torch.float64
-    squares = torch.stack([n.to(device=device, dtype=dtype) for n in norms]) ** 2
-    index = torch.tensor(owner, device=device)
-    return torch.zeros(n_layers, device=device, dtype=dtype).index_add_(0, index, squares).sqrt()
 
 
 def check_every(every: object) -> None:

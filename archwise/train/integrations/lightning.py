@@ -30,8 +30,9 @@ What it records and when:
   ran validation; the sanity check is never recorded.
 
 Hooks are removed in ``on_fit_end`` and ``on_exception`` (interrupts included); the record is then
-saved to ``path`` (when given) and diagnosed. Under multi-process strategies every process
-monitors its own replica; only global rank 0 prints and saves.
+saved to ``path`` (when given) and diagnosed. Under multi-process strategies (DDP) every process
+runs the callback and the Monitor combines the ranks' numbers (see :mod:`archwise.train.monitor`);
+only global rank 0 prints and saves. After an exception nothing is combined.
 """
 
 from __future__ import annotations
@@ -132,6 +133,8 @@ class ArchwiseCallback(Callback):
         self._close(trainer)
 
     def on_exception(self, trainer: Any, pl_module: Any, exception: BaseException) -> None:
+        if self.monitor is not None and not self._finished:
+            self.monitor.detach(combine=False)   # under DDP the other ranks may never get here: combine nothing
         self._close(trainer)
 
     def teardown(self, trainer: Any, pl_module: Any, stage: str) -> None:

@@ -91,6 +91,9 @@ class DiagnoseConfig:
     underfit_drop: float = 0.5      # without a metric: train loss fell less than this (relative)
     underfit_gap: float = 0.1       # train and val within this (relative): no overfitting
     still_falling: float = 0.03     # underfitting: "train longer" leads while the train loss falls this much per epoch
+    steep_fall: float = 0.1         # ... and warns after only 2 epochs when it falls this much per epoch
+    short_run: int = 5              # ... and only warns for runs of at most this many epochs, or still falling steeply
+                                    # (a longer run still improving slowly is converging: info)
     ample_capacity: float = 1.0     # underfitting: this many trainable parameters per training sample, no layer
                                     # narrower than the classes and a plateau: capacity is not what limits the run
                                     # (a label-noise or data ceiling), so the note is only info

@@ -211,3 +211,20 @@ def test_an_update_as_large_as_the_weights_warns_even_while_the_loss_falls():
     assert problems(rec)["exploding_gradients"] == "warning"
     rec.sampled()[0].update_ratio = [0.3, 1e-3]
     assert problems(rec)["exploding_gradients"] == "info"                        # large, but the gate holds
+
+
+def test_train_longer_warns_for_a_short_or_steep_run_and_notes_a_long_slow_one():
+    def run(train_losses, acc):
+        n = len(train_losses)
+        return diagnose(record(decaying(), epochs=epochs_from(train_losses, train_losses, [acc] * n, [acc] * n)))
+
+    slow_long = [1.0 * 0.96 ** i for i in range(15)]                  # 4 % an epoch after 15 epochs
+    d = next(d for d in run(slow_long, 0.75) if d.problem == "underfitting")
+    assert d.severity.value == "info" and d.prescriptions[0].action == "train_longer"
+    slow_short = [1.0, 0.965, 0.93]                                     # 3.5 % an epoch, but only 3 epochs
+    d = next(d for d in run(slow_short, 0.44) if d.problem == "underfitting")
+    assert d.severity.value == "warning" and d.prescriptions[0].action == "train_longer"
+    steep_two = [1.0, 0.72]                                             # 2 epochs, still in its steep descent
+    d = next(d for d in run(steep_two, 0.55) if d.problem == "underfitting")
+    assert d.severity.value == "warning" and d.prescriptions[0].action == "train_longer"
+    assert not [d for d in run([1.0, 0.97], 0.55) if d.problem == "underfitting"]   # 2 flat epochs: too little

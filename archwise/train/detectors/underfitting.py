@@ -12,7 +12,10 @@ PROBLEM = "underfitting"
 
 def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnosis | None:
     epochs = record.epochs
-    if len(epochs) < cfg.min_epochs:
+    train = [e.train_loss for e in epochs if e.train_loss is not None]
+    fall = fall_per_epoch(train)
+    # two epochs are enough when the loss was still in its steep descent: a run stopped early
+    if len(epochs) < cfg.min_epochs and not (len(epochs) >= 2 and fall is not None and fall >= cfg.steep_fall):
         return None
     last = epochs[-1]
     evidence: dict = {}
@@ -43,14 +46,13 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
         evidence["val_train_gap"] = gap
         if gap > cfg.underfit_gap:
             return None  # a real gap: overfitting's territory, not this
-    train = [e.train_loss for e in epochs if e.train_loss is not None]
-    if len(train) >= 3 and train[-3] > 0:
-        per_epoch = (train[-3] - train[-1]) / train[-3] / 2
-        evidence["train_loss_fall_per_epoch"] = per_epoch
-        longer = (f"train longer: the training loss still fell {fmt(100 * per_epoch)}% per epoch over the last 3 "
-                  "epochs" if per_epoch > cfg.still_falling else
-                  f"train longer only if it still improves: the training loss changed {fmt(100 * per_epoch)}% per "
-                  "epoch over the last 3 epochs, a plateau")
+    span = min(3, len(train))
+    if fall is not None:
+        evidence["train_loss_fall_per_epoch"] = fall
+        longer = (f"train longer: the training loss still fell {fmt(100 * fall)}% per epoch over the last {span} "
+                  "epochs" if fall > cfg.still_falling else
+                  f"train longer only if it still improves: the training loss changed {fmt(100 * fall)}% per "
+                  f"epoch over the last {span} epochs, a plateau")
     else:
         longer = "train longer (more epochs)"
     params = record.meta.get("trainable_params")
@@ -66,12 +68,12 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
     if typical is not None:
         lr_text += (f"; updates are {fmt(typical)} of the weights (healthy ≈ 1e-3)" if typical > 0
                     else "; the weights did not change")
-    still_falling = len(train) >= 3 and train[-3] > 0 and (train[-3] - train[-1]) / train[-3] / 2 > cfg.still_falling
+    still_falling = fall is not None and fall > cfg.still_falling
     capacity = Prescription("increase_capacity", f"increase capacity (more layers or channels): the model has "
                             f"{depth} weighted layer{'s' if depth != 1 else ''}"
                             + (f" and {params:,} parameters" if params else "")
                             + ("; the training loss has stopped falling, so more epochs will not do it"
-                               if not still_falling and len(train) >= 3 else ""))
+                               if not still_falling and fall is not None else ""))
     frozen = frozen_words(record)
     narrow = bottleneck(record, sig.classes)
     if narrow:
@@ -100,7 +102,26 @@ def detect(record: TrainingRecord, cfg: DiagnoseConfig, sig: Signals) -> Diagnos
                          "and count how many are mislabelled; a cleaner label set (or a noise-robust loss) lifts the "
                          "ceiling, and a strong simple baseline (archwise ladder) shows what the features allow"),
             *prescriptions))
+    if prescriptions[0].action == "train_longer" and len(epochs) > cfg.short_run and fall < cfg.steep_fall:
+        # a long run still improving a few percent an epoch is converging slowly, not failing: worth knowing,
+        # not a warning (a short run, or one stopped in its steep descent, is what "train longer" fixes)
+        return Diagnosis(PROBLEM, Severity.INFO, f"{summary}; still improving {fmt(100 * fall)}% per epoch after "
+                         f"{len(epochs)} epochs: converging slowly rather than failing", evidence, prescriptions)
     return Diagnosis(PROBLEM, Severity.WARNING, summary, evidence, prescriptions)
+
+
+def fall_per_epoch(train: list[float]) -> float | None:
+    """How much the epoch training loss fell per epoch over the last (up to) 3 epochs, relative to the first
+    of them (None with fewer than 2 epochs or a non-positive loss).
+
+    Example:
+        >>> round(fall_per_epoch([1.0, 0.9, 0.8, 0.7]), 3), fall_per_epoch([1.0])
+        (0.111, None)
+    """
+    span = min(3, len(train))
+    if span < 2 or train[-span] <= 0:
+        return None
+    return (train[-span] - train[-1]) / train[-span] / (span - 1)
 
 
 def bottleneck(record: TrainingRecord, classes: int | None) -> str | None:

@@ -13,7 +13,8 @@ about a third through the archwise Lightning callback. For every run:
 The tuned part is seed 0 of the cases not marked held out; the held-out part is every case marked
 ``held_out`` and every seed from 1 up; the fresh part is round 3 (written after round 2's thresholds);
 the blind part is round 4 (written without reading the detectors or any result); the blind5 part is
-round 5 (written blind in the same way, on other data, architectures and optimizers).
+round 5 (written blind in the same way, on other data, architectures and optimizers); the blind6 part is
+round 6 (written blind again, on other data, architectures, optimizers and bugs).
 
     python benchmarks/diagnose_realistic.py                 # 3 seeds; writes results/diagnose_realistic.json
     python benchmarks/diagnose_realistic.py --seeds 1       # one seed (about 1-2 minutes)
@@ -34,7 +35,7 @@ sys.path.insert(0, str(HERE.parent))
 
 # torch, archwise and the cases are imported in main(), so that markdown() imports nothing heavy.
 
-PARTS = ("tuned", "held_out", "fresh", "blind", "blind5", "all")
+PARTS = ("tuned", "held_out", "fresh", "blind", "blind5", "blind6", "all")
 
 
 def main() -> None:
@@ -94,8 +95,8 @@ def _run(case, seed: int, Severity) -> dict:
     kind = "fault" if case.expect else ("guard" if case.cls not in ("healthy", "noise") else "quiet")
     if kind == "fault" and (truth or {}).get("present") is False:
         kind = "not_produced"  # measured outside the monitor: this seed's run does not have the fault
-    part = ("blind5" if case.round == 5 else "blind" if case.blind else "fresh" if case.fresh
-            else "held_out" if (case.held_out or seed >= 1) else "tuned")
+    part = ("blind6" if case.round == 6 else "blind5" if case.round == 5 else "blind" if case.blind
+            else "fresh" if case.fresh else "held_out" if (case.held_out or seed >= 1) else "tuned")
     row = {"case": case.name, "cls": case.cls, "loop": case.loop, "seed": seed, "kind": kind,
            "part": part, "seconds": seconds, "error": error,
            "serious": pairs, "all": [f"{d.severity.value}:{d.problem}" for d in diagnoses],

@@ -63,7 +63,7 @@ import pytest  # noqa: E402
 from archwise.rules.registry import Severity  # noqa: E402
 
 NEW_CLASSES = ("loss_metric", "scale", "regularisation", "gate", "numerics", "coverage")
-# round 5 is the held-out part nobody has tuned on yet (its misses are known and reported, not asserted)
+# rounds 5 and 6 are the held-out parts nobody has tuned on yet (their misses are reported, not asserted)
 TUNED = [c for c in _faults() if not c.held_out and c.round < 5 and c.cls in NEW_CLASSES]
 
 

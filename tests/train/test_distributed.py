@@ -61,7 +61,10 @@ def _close(a: list | None, b: list | None, rel: float) -> float:
     return worst
 
 
-def _compare(out: Path, single: dict[str, archwise.Monitor]) -> None:
+def _compare(out: Path, single: dict[str, archwise.Monitor]) -> dict[str, float]:
+    """Asserts the rank-0 records equal the one-process runs (within float32 rounding) and the ranks'
+    diagnoses equal the one-process diagnoses; returns the largest relative difference per quantity."""
+    worst = dict.fromkeys(("grad_norm", "weight_norm", "update_ratio", "loss"), 0.0)
     for fault, mon in single.items():
         rec = archwise.load_record(out / "records" / f"{fault}.rank0.jsonl")
         one = mon.record
@@ -69,11 +72,11 @@ def _compare(out: Path, single: dict[str, archwise.Monitor]) -> None:
         assert [vars(x) for x in rec.activations] == [vars(x) for x in one.activations]
         assert len(rec.steps) == len(one.steps) and len(rec.sampled()) == len(one.sampled()) > 10
         for a, b in zip(rec.sampled(), one.sampled()):
-            _close(a.grad_norm, b.grad_norm, 1e-5)
-            _close(a.weight_norm, b.weight_norm, 1e-5)
-            _close(a.update_ratio, b.update_ratio, 1e-4)
+            worst["grad_norm"] = max(worst["grad_norm"], _close(a.grad_norm, b.grad_norm, 1e-5))
+            worst["weight_norm"] = max(worst["weight_norm"], _close(a.weight_norm, b.weight_norm, 1e-5))
+            worst["update_ratio"] = max(worst["update_ratio"], _close(a.update_ratio, b.update_ratio, 1e-4))
             _close(a.dead, b.dead, 1e-9)
-        _close([s.loss for s in rec.steps], [s.loss for s in one.steps], 1e-5)
+        worst["loss"] = max(worst["loss"], _close([s.loss for s in rec.steps], [s.loss for s in one.steps], 1e-5))
         _close([e.val_metric for e in rec.epochs], [e.val_metric for e in one.epochs], 1e-6)
         _close([e.train_loss for e in rec.epochs], [e.train_loss for e in one.epochs], 1e-5)
         assert rec.meta["input"]["shape"] == one.meta["input"]["shape"] == [64, 64]   # the global batch
@@ -83,6 +86,7 @@ def _compare(out: Path, single: dict[str, archwise.Monitor]) -> None:
             seen = json.loads((out / "ranks" / f"{fault}.{rank}.json").read_text())
             assert [row for row in seen["diagnoses"] if row[0] not in TIMING] == problems
             assert seen["bit_identical"]
+    return worst
 
 
 def test_ddp_rank_0_writes_the_one_record_of_each_run(ddp):
@@ -96,7 +100,8 @@ def test_ddp_rank_0_writes_the_one_record_of_each_run(ddp):
 def test_ddp_matches_one_process_on_the_global_batches(ddp, single):
     """Per-layer norms, losses, dead units and epoch values agree; the diagnoses are the same on both
     ranks and as in one process, and the weights are bit-identical to a run without the monitor."""
-    _compare(ddp, single)
+    worst = _compare(ddp, single)
+    assert worst["grad_norm"] <= 1e-5 and worst["loss"] <= 1e-5 and worst["update_ratio"] <= 1e-4
     dead = [row for row in digits.summary(single["dead_relu"]) if row[0] == "dead_units"]
     assert dead == [["dead_units", "warning", "check_initialization"]]
     assert not [row for row in digits.summary(single["healthy"]) if row[1] != "info" and row[0] not in TIMING]
@@ -113,5 +118,12 @@ def test_ddp_refusals_are_one_line_and_the_same_on_every_rank(ddp):
 @pytest.mark.parametrize("wrap", ["fsdp2", "fsdp1"])
 def test_fsdp_norms_of_sharded_layers_match_one_process(wrap, single, tmp_path):
     """FSDP2's DTensor shards and FSDP1's flat views (use_orig_params=True): each layer's norm is the
-    root of the squares summed over the ranks, so it equals the unsharded run's."""
-    _compare(_torchrun(tmp_path, wrap), single)
+    root of the squares summed over the ranks, so it equals the unsharded run's. A rank's shard alone
+    holds about half a layer, so a norm taken without the sum over ranks would be off by ~30 %."""
+    out = _torchrun(tmp_path, wrap)
+    rec = archwise.load_record(out / "records" / "healthy.rank0.jsonl")
+    assert rec.meta["world_size"] == 2
+    assert rec.meta["wrappers"] == (["fully_shard"] if wrap == "fsdp2" else ["FullyShardedDataParallel"])
+    worst = _compare(out, single)
+    assert worst["grad_norm"] <= 1e-5 and worst["weight_norm"] <= 1e-5, worst
+    assert worst["update_ratio"] <= 1e-4 and worst["loss"] <= 1e-5, worst

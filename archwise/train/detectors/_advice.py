@@ -9,8 +9,8 @@ from ..record import TrainingRecord
 from ._signals import NORM_TYPES, Signals
 
 __all__ = ["check_initialization", "lower_learning_rate", "clip_gradients", "normalize_inputs", "add_normalization",
-           "weighted_depth", "uses_saturating", "layer_scheme", "init_gaps", "far_off_init", "first_layer_hit", "by_evidence", "unit_severity",
-           "frozen_words"]
+           "weighted_depth", "uses_saturating", "layer_scheme", "init_gaps", "far_off_init", "first_layer_hit",
+           "by_evidence", "unit_severity", "frozen_words"]
 
 
 def weighted_depth(record: TrainingRecord) -> int:
@@ -48,6 +48,16 @@ def _ideal_std(scheme: str, fan_in: int, fan_out: int) -> float:
     return math.sqrt(2.0 / fan_in) if scheme == "he" else math.sqrt(2.0 / (fan_in + fan_out))
 
 
+def _std_against_scheme(record: TrainingRecord, index: int) -> tuple[str, float, float] | None:
+    """``(scheme, ideal std, starting std / ideal)`` for a weighted layer whose starting std is known."""
+    layer = record.layers[index]
+    if layer.type in NORM_TYPES or layer.weight_std is None or not layer.fan_in or not layer.fan_out:
+        return None
+    scheme = layer_scheme(record, index)
+    ideal = _ideal_std(scheme, layer.fan_in, layer.fan_out)
+    return scheme, ideal, layer.weight_std / ideal
+
+
 def _init_gaps(record: TrainingRecord) -> list[str]:
     """Layers whose starting weights are far from the usual initialisation for the activation they feed:
     a weight std off by more than 3× from He's or Xavier's, or a recurrent ``weight_hh`` whose largest
@@ -56,13 +66,12 @@ def _init_gaps(record: TrainingRecord) -> list[str]:
     for i, layer in enumerate(record.layers):
         if layer.type in NORM_TYPES:
             continue
-        scheme = layer_scheme(record, i)
-        if layer.weight_std is not None and layer.fan_in and layer.fan_out:
-            ideal = _ideal_std(scheme, layer.fan_in, layer.fan_out)
-            if layer.weight_std > 3 * ideal or layer.weight_std < ideal / 3:
-                which = f"{layer.name}.weight_ih_l0" if scheme == "recurrent" else layer.name
-                notes.append(f"{which} started with weight std {fmt(layer.weight_std)} against "
-                             f"{'He' if scheme == 'he' else 'Xavier'}'s {fmt(ideal)}")
+        found = _std_against_scheme(record, i)
+        if found is not None and not 1 / 3 <= found[2] <= 3:
+            scheme, ideal, _ = found
+            which = f"{layer.name}.weight_ih_l0" if scheme == "recurrent" else layer.name
+            notes.append(f"{which} started with weight std {fmt(layer.weight_std)} against "
+                         f"{'He' if scheme == 'he' else 'Xavier'}'s {fmt(ideal)}")
         gain = layer.hh_gain
         if gain is not None and (gain > HH_HIGH or gain < HH_LOW):
             effect = "saturating the gates within a few steps" if gain > HH_HIGH else "fading within a few steps"
@@ -80,10 +89,9 @@ def far_off_init(record: TrainingRecord, names: set) -> str | None:
             continue
         if layer.hh_gain is not None and layer.hh_gain > 2 * HH_HIGH:
             return f"{layer.name}.weight_hh stretches the hidden state {fmt(layer.hh_gain)}× a step"
-        if layer.weight_std and layer.fan_in and layer.fan_out:
-            ideal = _ideal_std(layer_scheme(record, i), layer.fan_in, layer.fan_out)
-            if not ideal / 5 <= layer.weight_std <= 5 * ideal:
-                return f"{layer.name} started with weight std {fmt(layer.weight_std)}, {fmt(layer.weight_std / ideal)}× its usual init's"
+        found = _std_against_scheme(record, i)
+        if found is not None and layer.weight_std and not 1 / 5 <= found[2] <= 5:
+            return f"{layer.name} started with weight std {fmt(layer.weight_std)}, {fmt(found[2])}× its usual init's"
     return None
 
 
